@@ -1,0 +1,95 @@
+"""Bit-exact operations on integer mantissas: quantize, cast, multiply, add, to float."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hwq.fixed.carrier import FLOAT64_EXACT_BITS, as_carrier, carrier_for_bits, shift_left
+from hwq.fixed.fixed_type import FixedType
+from hwq.fixed.modes import Overflow, Rounding
+from hwq.fixed.overflow import apply_overflow
+from hwq.fixed.rounding import round_float, round_shift
+
+
+def quantize(x, t: FixedType, dtype=None) -> np.ndarray:
+    """Float values -> mantissas of t, rounded and overflowed as t says.
+
+    Exact: x * 2**frac is formed without error in float64, then rounded by t.rounding.
+    The result is int64 (object beyond 62 bits), or float64 when dtype=float64 is asked and fits.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if not np.all(np.isfinite(x)):
+        raise ValueError("cannot quantize NaN or infinite values to a fixed-point type")
+    q = round_float(np.ldexp(x, t.frac), t.rounding)
+    if not np.all(np.isfinite(q)):
+        raise OverflowError(f"values too large to scale into {t}")
+    return _finish(q, t, dtype)
+
+
+def cast(m: np.ndarray, src: FixedType, dst: FixedType, dtype=None) -> np.ndarray:
+    """Mantissas of src -> mantissas of dst, rounded and overflowed as dst says."""
+    m = np.asarray(m)
+    shift = src.frac - dst.frac
+    q = round_shift(m, shift, dst.rounding) if shift > 0 else shift_left(m, -shift)
+    return _finish(q, dst, dtype)
+
+
+def to_float(m: np.ndarray, t: FixedType) -> np.ndarray:
+    """Mantissas -> float64 values; exact when t.width <= 53."""
+    m = np.asarray(m)
+    if m.dtype == object:
+        m = np.array([float(v) for v in m.flat]).reshape(m.shape)
+    return np.ldexp(m.astype(np.float64), -t.frac)
+
+
+def product_type(a: FixedType, b: FixedType) -> FixedType:
+    """The exact type of a * b (ap_fixed's full-precision product)."""
+    signed = a.signed or b.signed
+    width = a.width + b.width
+    return FixedType(width, a.integer + b.integer, signed)
+
+
+def sum_type(a: FixedType, b: FixedType) -> FixedType:
+    """A type that holds a + b exactly for every pair of values."""
+    frac = max(a.frac, b.frac)
+    lo = (a.min_mantissa << (frac - a.frac)) + (b.min_mantissa << (frac - b.frac))
+    hi = (a.max_mantissa << (frac - a.frac)) + (b.max_mantissa << (frac - b.frac))
+    from hwq.fixed.fixed_type import fitting_type
+
+    return fitting_type(lo, hi, frac)
+
+
+def multiply(ma: np.ndarray, a: FixedType, mb: np.ndarray, b: FixedType) -> tuple[np.ndarray, FixedType]:
+    """Exact product of two mantissa arrays and its type."""
+    t = product_type(a, b)
+    dtype = carrier_for_bits(t.width)
+    return as_carrier(ma, dtype) * as_carrier(mb, dtype), t
+
+
+def add(ma: np.ndarray, a: FixedType, mb: np.ndarray, b: FixedType) -> tuple[np.ndarray, FixedType]:
+    """Exact sum of two mantissa arrays and its type."""
+    t = sum_type(a, b)
+    dtype = carrier_for_bits(t.width)
+    return (shift_left(as_carrier(ma, dtype), t.frac - a.frac)
+            + shift_left(as_carrier(mb, dtype), t.frac - b.frac)), t
+
+
+def _finish(q: np.ndarray, t: FixedType, dtype) -> np.ndarray:
+    """Apply t's overflow to integer-valued q and return it in the requested carrier."""
+    if dtype is not None and np.dtype(dtype).kind == "f":
+        if t.width > FLOAT64_EXACT_BITS:
+            raise OverflowError(f"{t} does not fit a float64 carrier exactly")
+        q = q.astype(np.float64) if q.dtype != object else np.array([float(v) for v in q.flat]).reshape(q.shape)
+        if t.overflow is not Overflow.WRAP:
+            return apply_overflow(q, t)
+        # wrap works on exact integers only; bound q first so the float modulo stays exact
+        if q.size and np.max(np.abs(q)) >= 2.0 ** FLOAT64_EXACT_BITS:
+            return as_carrier(apply_overflow(as_carrier(q, object), t), np.float64)
+        return apply_overflow(q, t)
+    if q.dtype.kind == "f":
+        big = q.size and np.max(np.abs(q)) >= 2.0 ** 62
+        q = as_carrier(q, object) if big else q.astype(np.int64)
+    return as_carrier(apply_overflow(q, t), carrier_for_bits(t.width))
+
+
+__all__ = ["quantize", "cast", "to_float", "product_type", "sum_type", "multiply", "add", "Rounding"]

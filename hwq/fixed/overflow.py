@@ -1,0 +1,37 @@
+"""The one place where values outside a type's range are wrapped or saturated."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hwq.fixed.fixed_type import FixedType
+from hwq.fixed.modes import Overflow
+
+
+def apply_overflow(q: np.ndarray, t: FixedType) -> np.ndarray:
+    """Bring integer mantissas q into t's range as t.overflow says."""
+    lo, hi = t.min_mantissa, t.max_mantissa
+    mode = t.overflow
+    if q.dtype.kind == "f":
+        lo, hi = float(lo), float(hi)
+    if mode is Overflow.WRAP:
+        span = 1 << t.width
+        if q.dtype.kind == "f":
+            span = float(span)
+        return (q - lo) % span + lo
+    if mode is Overflow.SAT:
+        return _clip(q, lo, hi)
+    if mode is Overflow.SAT_ZERO:
+        outside = (q < lo) | (q > hi)
+        return np.where(outside, q.dtype.type(0) if q.dtype != object else 0, q).astype(q.dtype)
+    if mode is Overflow.SAT_SYM:
+        if t.signed:
+            lo = -hi
+        return _clip(q, lo, hi)
+    raise ValueError(f"unknown overflow {mode!r}")
+
+
+def _clip(q: np.ndarray, lo, hi) -> np.ndarray:
+    if q.dtype == object:
+        return np.where(q < lo, lo, np.where(q > hi, hi, q)).astype(object)
+    return np.clip(q, lo, hi)
