@@ -1,6 +1,6 @@
 """hwq's one arithmetic truth: number formats, rounding, overflow and exact mantissa arithmetic."""
 
-from hwq.fixed.carrier import as_carrier, carrier_for_bits, max_bits
+from hwq.fixed.carrier import as_carrier, carrier_for_bits, max_bits, shift_left
 from hwq.fixed.fixed_type import FixedType, bits_for_range, fitting_type
 from hwq.fixed.modes import Overflow, Rounding
 from hwq.fixed.ops import add, cast, multiply, product_type, quantize, sum_type, to_float
@@ -11,6 +11,6 @@ from hwq.fixed.spelling import ac_spelling, ap_spelling, parse_type, verilog_dec
 __all__ = [
     "FixedType", "Rounding", "Overflow", "fitting_type", "bits_for_range",
     "quantize", "cast", "to_float", "multiply", "add", "product_type", "sum_type",
-    "round_shift", "round_float", "apply_overflow", "as_carrier", "carrier_for_bits", "max_bits",
+    "round_shift", "round_float", "apply_overflow", "as_carrier", "carrier_for_bits", "max_bits", "shift_left",
     "ap_spelling", "ac_spelling", "verilog_decl", "parse_type",
 ]

@@ -1,0 +1,5 @@
+"""The bit-exact reference model."""
+
+from hwq.sim.simulate import input_mantissas, simulate, simulate_mantissas
+
+__all__ = ["simulate", "simulate_mantissas", "input_mantissas"]
