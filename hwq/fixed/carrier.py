@@ -24,7 +24,7 @@ def as_carrier(m, dtype) -> np.ndarray:
     dtype = np.dtype(dtype)
     if m.dtype == dtype:
         return m
-    if dtype == object:
+    if dtype.kind == "O":
         if m.dtype.kind == "f":
             return np.vectorize(lambda v: int(v), otypes=[object])(m) if m.size else m.astype(object)
         return m.astype(object) if m.dtype.kind in "iu" else np.vectorize(int, otypes=[object])(m)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import Enum, StrEnum
 
 
-class Rounding(str, Enum):
+class Rounding(StrEnum):
     """What happens to bits dropped below the least significant bit."""
 
     TRN = "TRN"  # toward minus infinity (drop the bits)
@@ -17,7 +17,7 @@ class Rounding(str, Enum):
     RND_CONV = "RND_CONV"  # nearest, ties to even (convergent)
 
 
-class Overflow(str, Enum):
+class Overflow(StrEnum):
     """What happens to a value outside the representable range."""
 
     WRAP = "WRAP"  # two's complement wrap-around

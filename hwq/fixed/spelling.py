@@ -35,9 +35,10 @@ def verilog_decl(t: FixedType, name: str) -> str:
     return f"wire {sign}[{t.width - 1}:0] {name}  // x 2^-{t.frac}"
 
 
-_AP = re.compile(r"^\s*ap_(u?)fixed\s*<\s*(-?\d+)\s*,\s*(-?\d+)\s*(?:,\s*(\w+)\s*)?(?:,\s*(\w+)\s*)?(?:,\s*\d+\s*)?>\s*$")
+_MODES = r"(?:,\s*(\w+)\s*)?(?:,\s*(\w+)\s*)?"
+_AP = re.compile(r"^\s*ap_(u?)fixed\s*<\s*(-?\d+)\s*,\s*(-?\d+)\s*" + _MODES + r"(?:,\s*\d+\s*)?>\s*$")
 _AP_INT = re.compile(r"^\s*ap_(u?)int\s*<\s*(\d+)\s*>\s*$")
-_AC = re.compile(r"^\s*ac_fixed\s*<\s*(-?\d+)\s*,\s*(-?\d+)\s*,\s*(true|false)\s*(?:,\s*(\w+)\s*)?(?:,\s*(\w+)\s*)?>\s*$")
+_AC = re.compile(r"^\s*ac_fixed\s*<\s*(-?\d+)\s*,\s*(-?\d+)\s*,\s*(true|false)\s*" + _MODES + r">\s*$")
 
 
 def parse_type(text: str) -> FixedType:
