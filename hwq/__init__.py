@@ -1,1 +1,23 @@
-"""hwq."""
+"""hwq: quantized Keras models to FPGA IP (HLS C++ or Verilog), proven bit-exact.
+
+    graph = hwq.lower(model)          # annotated IR
+    y = graph.simulate(x)             # bit-exact reference
+    prj = hwq.emit(graph, "build/x", backend="vitis")   # or "catapult", "verilog"
+    prj.compile(); prj.predict(x)     # equals graph.simulate(x)
+"""
+
+from hwq.backends import BACKENDS, Project, emit
+from hwq.fixed import FixedType, Overflow, Rounding
+from hwq.ir import Graph
+
+__version__ = "0.1.0"
+
+
+def lower(model, input_type=None, name=None) -> Graph:
+    """Lower a Keras model of hwq layers to an annotated IR graph (see hwq.frontend.lower)."""
+    from hwq.frontend import lower as _lower
+
+    return _lower(model, input_type=input_type, name=name)
+
+
+__all__ = ["lower", "emit", "Graph", "Project", "BACKENDS", "FixedType", "Rounding", "Overflow", "__version__"]

@@ -1,0 +1,24 @@
+"""The state of one lowering: nodes made so far, names taken, the current value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hwq.ir import Node, Value, legal_identifier
+
+
+@dataclass
+class LoweringContext:
+    current: Value
+    nodes: list[Node] = field(default_factory=list)
+    taken: set[str] = field(default_factory=set)
+    layer_nodes: dict[str, list[str]] = field(default_factory=dict)
+
+    def name(self, base: str) -> str:
+        return legal_identifier(base, self.taken)
+
+    def add(self, layer_name: str, node: Node) -> Value:
+        self.nodes.append(node)
+        self.layer_nodes.setdefault(layer_name, []).append(node.name)
+        self.current = node.output
+        return node.output
