@@ -33,7 +33,9 @@ def legal_identifier(name: str, taken: set[str] | None = None) -> str:
     ident = re.sub(r"_+", "_", ident).strip("_") or "n"
     if ident[0].isdigit():
         ident = "n" + ident
-    if ident.lower() in RESERVED or ident.startswith("hwq"):
+    if ident.lower().startswith("hwq"):  # our generated helpers own the hwq prefix
+        ident = "l_" + ident
+    if ident.lower() in RESERVED:
         ident = ident + "_l"
     if taken is None:
         return ident

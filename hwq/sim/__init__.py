@@ -1,5 +1,5 @@
 """The bit-exact reference model."""
 
-from hwq.sim.simulate import input_mantissas, simulate, simulate_mantissas
+from hwq.sim.interpreter import input_mantissas, simulate, simulate_mantissas
 
 __all__ = ["simulate", "simulate_mantissas", "input_mantissas"]
