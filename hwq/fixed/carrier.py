@@ -1,8 +1,9 @@
 """Numpy arrays that hold integer mantissas exactly.
 
-Three carriers hold the same integers: int64 (exact below 2**62 here, leaving room for one
-addition), float64 (exact below 2**53; fast, BLAS-able) and object arrays of Python ints (any
-size, slow). Every function in hwq.fixed works on all three; callers pick one from a proven bound.
+Four carriers hold the same integers: float32 and float64 (fast, BLAS-able; used below 2**23 and
+2**52, one bit short of their significands so that rounding's x +- 0.5 stays exact), int64 (below
+2**62 here, leaving room for one addition) and object arrays of Python ints (any size, slow).
+Every function in hwq.fixed works on all of them; callers pick one from a proven bound.
 """
 
 from __future__ import annotations
@@ -10,7 +11,22 @@ from __future__ import annotations
 import numpy as np
 
 INT64_SAFE_BITS = 62
-FLOAT64_EXACT_BITS = 53
+FLOAT64_EXACT_BITS = 52
+FLOAT32_EXACT_BITS = 23
+
+
+def float_exact_bits(dtype) -> int:
+    """Magnitude bits a float carrier holds exactly, with the spare bit rounding needs."""
+    return FLOAT32_EXACT_BITS if np.dtype(dtype).itemsize == 4 else FLOAT64_EXACT_BITS
+
+
+def fastest_carrier(bits: int) -> np.dtype:
+    """The fastest exact carrier for integers below 2**bits in magnitude."""
+    if bits <= FLOAT32_EXACT_BITS:
+        return np.dtype(np.float32)
+    if bits <= FLOAT64_EXACT_BITS:
+        return np.dtype(np.float64)
+    return carrier_for_bits(bits)
 
 
 def carrier_for_bits(bits: int) -> np.dtype:
@@ -28,7 +44,7 @@ def as_carrier(m, dtype) -> np.ndarray:
         if m.dtype.kind == "f":
             return np.vectorize(lambda v: int(v), otypes=[object])(m) if m.size else m.astype(object)
         return m.astype(object) if m.dtype.kind in "iu" else np.vectorize(int, otypes=[object])(m)
-    limit_bits = FLOAT64_EXACT_BITS if dtype.kind == "f" else INT64_SAFE_BITS
+    limit_bits = float_exact_bits(dtype) if dtype.kind == "f" else INT64_SAFE_BITS
     if m.size and max_bits(m) > limit_bits:
         raise OverflowError(f"mantissas need {max_bits(m)} bits; a {dtype} carrier holds {limit_bits} exactly")
     return m.astype(dtype)
@@ -45,11 +61,11 @@ def max_bits(m: np.ndarray) -> int:
 
 def floor_shift(m: np.ndarray, s: int) -> tuple[np.ndarray, np.ndarray]:
     """Split m into floor(m / 2**s) and the remainder m - q * 2**s, in m's carrier (s >= 1)."""
+    if m.dtype.kind == "f" and s >= FLOAT64_EXACT_BITS:
+        m = as_carrier(m, object)  # the remainder m + 2**s of a negative m would round in float64
     if m.dtype.kind == "f":
-        if s > 1000:
-            raise OverflowError(f"shift by {s} bits exceeds the float64 carrier")
-        q = np.floor(m * 2.0 ** -s)
-        return q, m - q * 2.0 ** s
+        q = np.floor(m * m.dtype.type(2.0 ** -s))
+        return q, m - q * m.dtype.type(2.0 ** s)
     if m.dtype == object or s > INT64_SAFE_BITS:
         m = m.astype(object)
         return m >> s, m & ((1 << s) - 1)
@@ -61,7 +77,7 @@ def shift_left(m: np.ndarray, s: int) -> np.ndarray:
     if s == 0:
         return m
     if m.dtype.kind == "f":
-        return m * 2.0 ** s
+        return m * m.dtype.type(2.0 ** s)
     if m.dtype == object:
         return m << s
     if m.size and max_bits(m) + s > INT64_SAFE_BITS:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hwq.fixed.carrier import FLOAT64_EXACT_BITS, as_carrier, carrier_for_bits, shift_left
+from hwq.fixed.carrier import as_carrier, carrier_for_bits, float_exact_bits, shift_left
 from hwq.fixed.fixed_type import FixedType
 from hwq.fixed.modes import Overflow, Rounding
 from hwq.fixed.overflow import apply_overflow
@@ -20,7 +20,10 @@ def quantize(x, t: FixedType, dtype=None) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
     if not np.all(np.isfinite(x)):
         raise ValueError("cannot quantize NaN or infinite values to a fixed-point type")
-    q = round_float(np.ldexp(x, t.frac), t.rounding)
+    v = np.ldexp(x, t.frac)
+    # below 2**-1074 ldexp flushes to +-0; any 0 < |v| < 1/2 rounds by its sign alone, so keep one
+    v = np.where((v == 0) & (x != 0), np.copysign(np.finfo(np.float64).smallest_subnormal, x), v)
+    q = round_float(v, t.rounding)
     if not np.all(np.isfinite(q)):
         raise OverflowError(f"values too large to scale into {t}")
     return _finish(q, t, dtype)
@@ -77,15 +80,15 @@ def add(ma: np.ndarray, a: FixedType, mb: np.ndarray, b: FixedType) -> tuple[np.
 def _finish(q: np.ndarray, t: FixedType, dtype) -> np.ndarray:
     """Apply t's overflow to integer-valued q and return it in the requested carrier."""
     if dtype is not None and np.dtype(dtype).kind == "f":
-        if t.width > FLOAT64_EXACT_BITS:
-            raise OverflowError(f"{t} does not fit a float64 carrier exactly")
-        q = q.astype(np.float64) if q.dtype != object else np.array([float(v) for v in q.flat]).reshape(q.shape)
-        if t.overflow is not Overflow.WRAP:
-            return apply_overflow(q, t)
-        # wrap works on exact integers only; bound q first so the float modulo stays exact
-        if q.size and np.max(np.abs(q)) >= 2.0 ** FLOAT64_EXACT_BITS:
-            return as_carrier(apply_overflow(as_carrier(q, object), t), np.float64)
-        return apply_overflow(q, t)
+        dtype = np.dtype(dtype)
+        if t.width > float_exact_bits(dtype):
+            raise OverflowError(f"{t} does not fit a {dtype} carrier exactly")
+        # wrap-around needs exact integers; saturation of a huge float is exact as it is
+        huge = q.dtype == object or (t.overflow is Overflow.WRAP and q.size
+                                     and np.max(np.abs(q)) >= 2.0 ** float_exact_bits(q.dtype))
+        if huge:
+            return as_carrier(apply_overflow(as_carrier(q, object), t), dtype)
+        return apply_overflow(q, t).astype(dtype, copy=False)
     if q.dtype.kind == "f":
         big = q.size and np.max(np.abs(q)) >= 2.0 ** 62
         q = as_carrier(q, object) if big else q.astype(np.int64)

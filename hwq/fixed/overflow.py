@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from hwq.fixed.carrier import INT64_SAFE_BITS
 from hwq.fixed.fixed_type import FixedType
 from hwq.fixed.modes import Overflow
 
@@ -12,6 +13,8 @@ def apply_overflow(q: np.ndarray, t: FixedType) -> np.ndarray:
     """Bring integer mantissas q into t's range as t.overflow says."""
     lo, hi = t.min_mantissa, t.max_mantissa
     mode = t.overflow
+    if q.dtype.kind in "iu" and t.width > INT64_SAFE_BITS:
+        q = q.astype(object)  # the range ends (and the wrap span) of t do not fit int64
     if q.dtype.kind == "f":
         lo, hi = float(lo), float(hi)
     if mode is Overflow.WRAP:

@@ -10,17 +10,42 @@ from hwq.fixed.modes import Rounding
 
 def round_shift(m: np.ndarray, s: int, rounding: Rounding) -> np.ndarray:
     """Drop the s lowest bits of integer mantissas m, rounding as `rounding` says (s >= 1)."""
-    q, r = floor_shift(m, s)
-    half = 1 << (s - 1)
     if m.dtype.kind == "f":
-        half = float(half)
-    return q + _round_up(q, r, half, m < 0, rounding)
+        return _round_scaled(m * m.dtype.type(2.0 ** -s), rounding)
+    q, r = floor_shift(m, s)
+    return q + _round_up(q, r, 1 << (s - 1), m < 0, rounding)
 
 
 def round_float(v: np.ndarray, rounding: Rounding) -> np.ndarray:
     """Round float64 values to integers (as float64), exactly, as `rounding` says."""
+    if rounding is Rounding.RND_CONV:
+        return np.rint(v)  # IEEE round-half-even: exact for every double
+    if rounding is Rounding.TRN:
+        return np.floor(v)
+    if rounding is Rounding.TRN_ZERO:
+        return np.trunc(v)
+    # v + 0.5 can round in float (0.49999999999999994 + 0.5 == 1.0): split off the floor instead
     q = np.floor(v)
     return q + _round_up(q, v - q, 0.5, v < 0, rounding)
+
+
+def _round_scaled(v: np.ndarray, rounding: Rounding) -> np.ndarray:
+    """Round v = m * 2**-s in place, m an integer in a float carrier with a spare bit, so v +- 0.5 is exact."""
+    if rounding is Rounding.RND_CONV:
+        return np.rint(v, out=v)
+    if rounding is Rounding.TRN:
+        return np.floor(v, out=v)
+    if rounding is Rounding.TRN_ZERO:
+        return np.trunc(v, out=v)
+    if rounding is Rounding.RND:
+        return np.floor(np.add(v, 0.5, out=v), out=v)
+    if rounding is Rounding.RND_MIN_INF:
+        return np.ceil(np.subtract(v, 0.5, out=v), out=v)
+    if rounding is Rounding.RND_ZERO:
+        return np.copysign(np.ceil(np.abs(v) - 0.5), v, out=v)
+    if rounding is Rounding.RND_INF:
+        return np.copysign(np.floor(np.abs(v) + 0.5), v, out=v)
+    raise ValueError(f"unknown rounding {rounding!r}")
 
 
 def _round_up(q, r, half, negative, rounding: Rounding):
