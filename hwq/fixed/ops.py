@@ -26,7 +26,7 @@ def quantize(x, t: FixedType, dtype=None) -> np.ndarray:
     q = round_float(v, t.rounding)
     if not np.all(np.isfinite(q)):
         raise OverflowError(f"values too large to scale into {t}")
-    return _finish(q, t, dtype)
+    return _finish(q, t, dtype, fresh=True)
 
 
 def cast(m: np.ndarray, src: FixedType, dst: FixedType, dtype=None) -> np.ndarray:
@@ -34,7 +34,7 @@ def cast(m: np.ndarray, src: FixedType, dst: FixedType, dtype=None) -> np.ndarra
     m = np.asarray(m)
     shift = src.frac - dst.frac
     q = round_shift(m, shift, dst.rounding) if shift > 0 else shift_left(m, -shift)
-    return _finish(q, dst, dtype)
+    return _finish(q, dst, dtype, fresh=shift != 0)
 
 
 def to_float(m: np.ndarray, t: FixedType) -> np.ndarray:
@@ -77,8 +77,8 @@ def add(ma: np.ndarray, a: FixedType, mb: np.ndarray, b: FixedType) -> tuple[np.
             + shift_left(as_carrier(mb, dtype), t.frac - b.frac)), t
 
 
-def _finish(q: np.ndarray, t: FixedType, dtype) -> np.ndarray:
-    """Apply t's overflow to integer-valued q and return it in the requested carrier."""
+def _finish(q: np.ndarray, t: FixedType, dtype, fresh: bool) -> np.ndarray:
+    """Apply t's overflow to integer-valued q (a scratch array if fresh) in the requested carrier."""
     if dtype is not None and np.dtype(dtype).kind == "f":
         dtype = np.dtype(dtype)
         if t.width > float_exact_bits(dtype):
@@ -88,7 +88,7 @@ def _finish(q: np.ndarray, t: FixedType, dtype) -> np.ndarray:
                                      and np.max(np.abs(q)) >= 2.0 ** float_exact_bits(q.dtype))
         if huge:
             return as_carrier(apply_overflow(as_carrier(q, object), t), dtype)
-        return apply_overflow(q, t).astype(dtype, copy=False)
+        return apply_overflow(q, t, inplace=fresh).astype(dtype, copy=False)
     if q.dtype.kind == "f":
         big = q.size and np.max(np.abs(q)) >= 2.0 ** 62
         q = as_carrier(q, object) if big else q.astype(np.int64)

@@ -9,8 +9,8 @@ from hwq.fixed.fixed_type import FixedType
 from hwq.fixed.modes import Overflow
 
 
-def apply_overflow(q: np.ndarray, t: FixedType) -> np.ndarray:
-    """Bring integer mantissas q into t's range as t.overflow says."""
+def apply_overflow(q: np.ndarray, t: FixedType, inplace: bool = False) -> np.ndarray:
+    """Bring integer mantissas q into t's range as t.overflow says (overwriting q if inplace)."""
     lo, hi = t.min_mantissa, t.max_mantissa
     mode = t.overflow
     if q.dtype.kind in "iu" and t.width > INT64_SAFE_BITS:
@@ -23,18 +23,18 @@ def apply_overflow(q: np.ndarray, t: FixedType) -> np.ndarray:
             span = float(span)
         return (q - lo) % span + lo
     if mode is Overflow.SAT:
-        return _clip(q, lo, hi)
+        return _clip(q, lo, hi, inplace)
     if mode is Overflow.SAT_ZERO:
         outside = (q < lo) | (q > hi)
         return np.where(outside, q.dtype.type(0) if q.dtype != object else 0, q).astype(q.dtype)
     if mode is Overflow.SAT_SYM:
         if t.signed:
             lo = -hi
-        return _clip(q, lo, hi)
+        return _clip(q, lo, hi, inplace)
     raise ValueError(f"unknown overflow {mode!r}")
 
 
-def _clip(q: np.ndarray, lo, hi) -> np.ndarray:
+def _clip(q: np.ndarray, lo, hi, inplace: bool) -> np.ndarray:
     if q.dtype == object:
         return np.where(q < lo, lo, np.where(q > hi, hi, q)).astype(object)
-    return np.clip(q, lo, hi)
+    return np.clip(q, lo, hi, out=q if inplace else None)
