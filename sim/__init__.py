@@ -1,0 +1,1 @@
+"""cocotb testbenches (shipped in the wheel as hwq._testbenches)."""
