@@ -59,14 +59,17 @@ def _layer_chain(model) -> list:
     if len(model.inputs) != 1 or len(model.outputs) != 1:
         raise UnsupportedLayerError(f"model {model.name!r} has {len(model.inputs)} inputs and "
                                     f"{len(model.outputs)} outputs; hwq lowers one input and one output")
-    layers = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
-    previous = model.inputs[0]
-    for layer in layers:
-        if layer.input is not previous:
-            raise UnsupportedLayerError(f"layer {layer.name!r} does not read the previous layer's output; "
-                                        "hwq lowers chains of layers (no branches yet)")
-        previous = layer.output
-    return layers
+    chain, previous = [], None
+    for layer in model.layers:
+        # a model called again (e.g. rebuilt on load) repeats its nodes: the set of parents is what counts
+        parents = sorted({p.operation.name for node in layer._inbound_nodes for p in node.parent_nodes})
+        if previous is not None and parents != [previous]:
+            raise UnsupportedLayerError(f"layer {layer.name!r} reads {parents or 'nothing'}, not just the layer "
+                                        f"before it ({previous!r}); hwq lowers chains of layers (no branches yet)")
+        previous = layer.name
+        if type(layer).__name__ != "InputLayer":
+            chain.append(layer)
+    return chain
 
 
 def _input_port(model, layers: list, input_type) -> tuple[FixedType, list]:

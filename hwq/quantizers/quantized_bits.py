@@ -1,0 +1,215 @@
+"""quantized_bits: QKeras' linear fixed-point quantizer (signed or unsigned, fixed or automatic scale)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from keras import ops
+
+from hwq.fixed import FixedType, Overflow, Rounding
+from hwq.quantizers import auto_scale
+from hwq.quantizers.base import BaseQuantizer, as_int, format_call, plain, power_of_two_exponent
+from hwq.quantizers.registry import register_quantizer
+
+AUTO_ALPHAS = ("auto", "auto_po2")
+SUPPORTED = ("quantized_bits with alpha None or 1 (a power of two through hw_type_and_shift()), "
+             "bits >= 2 when signed, qnoise_factor=1.0")
+
+
+@register_quantizer
+class quantized_bits(BaseQuantizer):
+    """Quantize to `bits` bits, `integer` of them (sign excluded) left of the binary point.
+
+    Fixed alpha (None, a float or a per-channel array): xq = alpha · m_i · clip(round(x·m/m_i), lo, m−1) / m
+    with m = 2**(bits − keep_negative), m_i = 2**integer, lo = −m + symmetric (0 when keep_negative is
+    False), round = half to even. Signed, that is ap_fixed<bits, integer+1> with saturation.
+    alpha='auto'/'auto_po2' computes a per-channel scale from the tensor (see auto_scale) and stores
+    it, times m, in `scale`.
+    """
+
+    def __init__(self, bits: int = 8, integer: int = 0, symmetric=0, keep_negative=True, alpha=None,
+                 use_stochastic_rounding: bool = False, scale_axis=None, qnoise_factor: float = 1.0,
+                 var_name: str | None = None, use_ste: bool = True, use_variables: bool = False,
+                 elements_per_scale=None, min_po2_exponent: int | None = None,
+                 max_po2_exponent: int | None = None, post_training_scale=None) -> None:
+        super().__init__(use_stochastic_rounding, qnoise_factor, var_name, use_ste, use_variables)
+        self.bits = as_int("bits", bits, minimum=1)
+        self.integer = as_int("integer", integer)
+        self.symmetric = symmetric
+        self.keep_negative = keep_negative
+        self.alpha = _check_alpha(alpha)
+        self.scale_axis = scale_axis
+        self.elements_per_scale = elements_per_scale
+        self.min_po2_exponent = min_po2_exponent
+        self.max_po2_exponent = max_po2_exponent
+        self.post_training_scale = None if post_training_scale is None else np.asarray(post_training_scale,
+                                                                                      dtype=np.float32)
+        self.scale = None
+        if isinstance(self.alpha, str):
+            # the automatic scales only exist symmetric; a post-training scale freezes them
+            self.symmetric = True
+            self.freeze_scale = self.post_training_scale is not None
+            if self.freeze_scale:
+                self.scale = self.post_training_scale
+        else:
+            if self.post_training_scale is not None:
+                raise ValueError(f"post_training_scale needs alpha='auto' or 'auto_po2', got alpha={alpha!r}")
+            self.freeze_scale = True
+
+    # -- forward --------------------------------------------------------------------------------
+
+    @property
+    def _unsigned_bits(self) -> int:
+        return self.bits - int(bool(self.keep_negative))
+
+    def quantize(self, x, training: bool | None):
+        m = 2.0 ** self._unsigned_bits
+        m_i = 2.0 ** self.integer
+        if isinstance(self.alpha, str):
+            return x, self._quantize_auto(x, m, m_i)
+        self._check_po2_only_options()
+        scale = 1.0 if self.alpha is None else self.alpha
+        if self._unsigned_bits > 0:
+            lo = -m + float(self.symmetric) if self.keep_negative else 0.0
+            # same operation order as QKeras: every factor is a power of two, so each step is exact
+            xq = m_i * ops.clip(self._round(x * m / m_i, training), lo, m - 1.0) / m
+        else:
+            # one signed bit: a sign function, 0 -> +1
+            xq = ops.sign(x)
+            xq = xq + (1.0 - ops.abs(xq))
+            if not self.keep_negative:
+                xq = (xq + 1.0) / 2.0
+        self.scale = scale
+        return x, scale * xq
+
+    def _quantize_auto(self, x, m: float, m_i: float):
+        levels = 2 * (2 ** (self.bits - 1) - 1)
+        xs = x / m_i
+        if self.freeze_scale:
+            scale = ops.convert_to_tensor(self.scale, dtype="float32") / m
+        elif self.alpha == "auto_po2":
+            scale = auto_scale.auto_po2_scale(xs, levels, self.scale_axis, self.elements_per_scale,
+                                              self.min_po2_exponent, self.max_po2_exponent)
+        else:
+            self._check_po2_only_options()
+            scale = auto_scale.initial_scale(xs, levels, self.scale_axis)
+        z = auto_scale.grid_integers(xs, scale, levels / 2)
+        scale = scale * m
+        value = None if self.freeze_scale else _eager_numpy(scale)
+        if value is not None:  # keep the last eager value while a graph is traced
+            self.scale = value
+        return scale * (m_i * z / m)
+
+    def _check_po2_only_options(self) -> None:
+        for name in ("elements_per_scale", "min_po2_exponent", "max_po2_exponent"):
+            if getattr(self, name) is not None:
+                raise ValueError(f"{self}: {name} is only supported with alpha='auto_po2'")
+
+    def _set_trainable_parameter(self) -> None:
+        # QKeras: a layer's kernel quantizer without alpha learns a per-channel power-of-two scale
+        if self.alpha is None:
+            self.alpha = "auto_po2"
+            self.freeze_scale = False
+            self.symmetric = True
+
+    # -- hardware ---------------------------------------------------------------------------------
+
+    supported = SUPPORTED
+
+    def hw_type_and_shift(self) -> tuple[FixedType, int]:
+        if isinstance(self.alpha, str):
+            raise self.unsupported(
+                f"alpha={self.alpha!r} (a per-channel scale computed from the tensor, "
+                "which the IR must carry as a shift, not as one type)")
+        if self._unsigned_bits <= 0:
+            raise self.unsupported("a 1-bit signed quantizer (a sign function: -1 or +1, no zero)")
+        self._check_qnoise()
+        signed = bool(self.keep_negative)
+        overflow = Overflow.SAT_SYM if signed and self.symmetric else Overflow.SAT
+        t = FixedType(self.bits, self.integer + int(signed), signed, Rounding.RND_CONV, overflow)
+        shift = self._alpha_shift()
+        self._check_float32(t)
+        self._check_float32(FixedType(t.width, t.integer + shift, t.signed))
+        return t, shift
+
+    def _alpha_shift(self) -> int:
+        """alpha = 2**k moves the binary point by k; any other alpha leaves the grid."""
+        if self.alpha is None:
+            return 0
+        values = np.unique(np.asarray(self.alpha, dtype=np.float64))
+        exponent = power_of_two_exponent(values[0]) if values.size == 1 else None
+        if exponent is None:
+            what = "differs across channels" if values.size > 1 else "is not a power of two"
+            raise self.unsupported(f"alpha={plain(self.alpha)!r} ({what})")
+        return exponent
+
+    # -- QKeras' range helpers ----------------------------------------------------------------------
+
+    def max(self) -> float:
+        """QKeras' max(): max(1, 2**integer), not the largest representable value."""
+        return max(1.0, 2.0 ** self.integer) if self._unsigned_bits > 0 else 1.0
+
+    def min(self) -> float:
+        if not self.keep_negative:
+            return 0.0
+        return -max(1.0, 2.0 ** self.integer) if self._unsigned_bits > 0 else -1.0
+
+    def range(self) -> np.ndarray:
+        """Every representable value (signed, non-symmetric, unscaled), ordered by two's-complement code."""
+        if self.symmetric or not self.keep_negative or self.alpha not in (None, 1, 1.0):
+            raise ValueError(f"{self}: range() is defined for signed, non-symmetric quantizers with alpha None or 1")
+        codes = np.arange(2 ** self.bits)
+        signed = np.where(codes >= 2 ** (self.bits - 1), codes - 2 ** self.bits, codes)
+        return (signed * 2.0 ** (self.integer + 1 - self.bits)).astype(np.float32)
+
+    # -- serialization ----------------------------------------------------------------------------
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            "bits": self.bits, "integer": self.integer, "symmetric": plain(self.symmetric),
+            "keep_negative": plain(self.keep_negative), "alpha": plain(self.alpha),
+            "use_stochastic_rounding": self.use_stochastic_rounding, "scale_axis": plain(self.scale_axis),
+            "qnoise_factor": plain(self.qnoise_factor), "var_name": self.var_name, "use_ste": self.use_ste,
+            "use_variables": self.use_variables, "elements_per_scale": plain(self.elements_per_scale),
+            "min_po2_exponent": self.min_po2_exponent, "max_po2_exponent": self.max_po2_exponent,
+            "post_training_scale": plain(self.post_training_scale),
+        }
+
+    def __str__(self) -> str:
+        # QKeras' spelling: bits, integer, symmetric positionally, then the settings that differ
+        keywords: dict[str, Any] = {}
+        if not self.keep_negative:
+            keywords["keep_negative"] = False
+        if self.alpha is not None:
+            keywords["alpha"] = self.alpha
+        if self.use_stochastic_rounding:
+            keywords["use_stochastic_rounding"] = int(self.use_stochastic_rounding)
+        defaults = {"scale_axis": None, "qnoise_factor": 1.0, "var_name": None, "use_ste": True,
+                    "use_variables": False, "elements_per_scale": None, "min_po2_exponent": None,
+                    "max_po2_exponent": None, "post_training_scale": None}
+        config = self.get_config()
+        keywords.update({k: config[k] for k, d in defaults.items() if config[k] != d})
+        return format_call("quantized_bits", [self.bits, self.integer, int(bool(self.symmetric))], keywords)
+
+
+def _check_alpha(alpha):
+    if alpha is None or isinstance(alpha, (int, float, np.number)) and not isinstance(alpha, bool):
+        return alpha
+    if isinstance(alpha, str):
+        if alpha not in AUTO_ALPHAS:
+            raise ValueError(f"alpha must be None, a number, an array, 'auto' or 'auto_po2'; got {alpha!r}")
+        return alpha
+    if isinstance(alpha, (list, tuple, np.ndarray)):
+        return np.asarray(alpha, dtype=np.float32)
+    if hasattr(alpha, "numpy"):  # a tensor, e.g. another quantizer's stored scale
+        return np.asarray(alpha.numpy(), dtype=np.float32)
+    raise ValueError(f"alpha must be None, a number, an array, 'auto' or 'auto_po2'; got {alpha!r}")
+
+
+def _eager_numpy(t):
+    """t as a numpy array when it has a value (eager call); None while tracing a graph."""
+    try:
+        return ops.convert_to_numpy(t)
+    except (NotImplementedError, AttributeError, ValueError):  # symbolic: no value yet; an eager call stores one
+        return None

@@ -1,0 +1,104 @@
+"""lower(): what it accepts, what it refuses (with errors naming the layer), and the CLI around it."""
+
+import os
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+import keras
+import numpy as np
+import pytest
+
+import hwq
+from hwq.cli import main as cli_main
+from hwq.frontend import UnsupportedLayerError
+from hwq.layers import QActivation, QDense
+from hwq.quantizers import quantized_bits, quantized_relu
+
+
+def small_model(*middle, first=True, name="m"):
+    head = [keras.Input((4,), name="x")]
+    if first:
+        head.append(QActivation(quantized_bits(8, 3, alpha=1), name="in_q"))
+    return keras.Sequential(head + list(middle), name=name)
+
+
+def qdense(units=3, name="d", **kw):
+    kw.setdefault("kernel_quantizer", quantized_bits(6, 0, alpha=1))
+    kw.setdefault("bias_quantizer", quantized_bits(6, 0, alpha=1))
+    return QDense(units, name=name, **kw)
+
+
+def test_lowers_types_from_quantizers():
+    graph = hwq.lower(small_model(qdense(activation=quantized_relu(6, 0))))
+    assert str(graph.input.type) == "ap_fixed<8,4,AP_RND_CONV,AP_SAT>"
+    assert [n.op for n in graph.nodes] == ["dense", "quantize"]
+    assert str(graph.output.type) == "ap_ufixed<6,0,AP_RND_CONV,AP_SAT>"
+    dense = graph.nodes[0]
+    assert dense.params["kernel"].type.width == 6 and dense.attrs["multiplier"] == "mult"
+    assert "accumulator" in graph.summary()
+
+
+def test_unsupported_layer_is_named_with_the_supported_list():
+    model = small_model(qdense(), keras.layers.BatchNormalization(name="bn_7"))
+    with pytest.raises(UnsupportedLayerError, match=r"bn_7.*BatchNormalization.*supported layers: .*QDense"):
+        hwq.lower(model)
+
+
+def test_missing_input_quantizer_asks_for_input_type():
+    model = small_model(qdense(activation=quantized_relu(6, 0)), first=False)
+    with pytest.raises(UnsupportedLayerError, match="input_type"):
+        hwq.lower(model)
+    graph = hwq.lower(model, input_type="ap_fixed<16,6>")
+    assert str(graph.input.type) == "ap_fixed<16,6>"
+
+
+def test_float_kernel_is_refused():
+    model = small_model(QDense(3, name="plain", kernel_quantizer=None, bias_quantizer=None))
+    with pytest.raises(UnsupportedLayerError, match="plain.*kernel_quantizer"):
+        hwq.lower(model)
+
+
+def test_auto_po2_kernel_is_refused_until_supported():
+    # QKeras turns a kernel quantizer with alpha=None into alpha='auto_po2'
+    model = small_model(qdense(name="auto", kernel_quantizer=quantized_bits(6, 0)))
+    with pytest.raises(UnsupportedLayerError, match="auto.*auto_po2"):
+        hwq.lower(model)
+
+
+def test_softmax_activation_is_refused():
+    model = small_model(qdense(name="head", activation="softmax"))
+    with pytest.raises(UnsupportedLayerError, match="head.*softmax"):
+        hwq.lower(model)
+
+
+def test_illegal_and_reserved_names_become_identifiers():
+    model = small_model(qdense(name="module"), QActivation(quantized_relu(4, 0), name="1-relu.x"),
+                        qdense(name="for", units=2), name="my-model")
+    graph = hwq.lower(model)
+    for label in [graph.name] + [n.name for n in graph.nodes] + list(graph.values()):
+        assert label.isidentifier() and label not in ("module", "for")
+
+
+def test_keras_save_load_round_trip(tmp_path):
+    model = small_model(qdense(activation=quantized_relu(6, 0)), qdense(units=2, name="out"))
+    model.set_weights([np.random.default_rng(0).normal(size=w.shape) for w in model.get_weights()])
+    path = tmp_path / "m.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    x = np.random.default_rng(1).uniform(-10, 10, (300, 4)).astype(np.float32)
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert hwq.lower(loaded).to_dict()["nodes"] == hwq.lower(model).to_dict()["nodes"]
+
+
+def test_cli_convert_refuses_existing_folder_unless_overwrite(tmp_path, capsys):
+    model = small_model(qdense(activation=quantized_relu(6, 0)))
+    path = tmp_path / "m.keras"
+    model.save(path)
+    out = tmp_path / "prj"
+    assert cli_main(["convert", str(path), "-o", str(out), "--backend", "vitis"]) == 0
+    assert (out / "graph.json").is_file()
+    assert cli_main(["convert", str(path), "-o", str(out), "--backend", "vitis"]) == 1
+    assert "exists" in capsys.readouterr().err
+    assert cli_main(["convert", str(path), "-o", str(out), "--backend", "catapult", "--overwrite"]) == 0
+    assert cli_main(["report", str(path)]) == 0
+    assert "accumulator" in capsys.readouterr().out
