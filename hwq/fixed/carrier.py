@@ -77,6 +77,8 @@ def shift_left(m: np.ndarray, s: int) -> np.ndarray:
     if s == 0:
         return m
     if m.dtype.kind == "f":
+        if float_exact_bits(m.dtype) + s >= np.finfo(m.dtype).maxexp:  # m * 2**s would overflow to inf
+            return as_carrier(m, object) << s
         return m * m.dtype.type(2.0 ** s)
     if m.dtype == object:
         return m << s

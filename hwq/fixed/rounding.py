@@ -10,7 +10,7 @@ from hwq.fixed.modes import Rounding
 
 def round_shift(m: np.ndarray, s: int, rounding: Rounding) -> np.ndarray:
     """Drop the s lowest bits of integer mantissas m, rounding as `rounding` says (s >= 1)."""
-    if m.dtype.kind == "f":
+    if m.dtype.kind == "f" and s <= -np.finfo(m.dtype).minexp:  # m * 2**-s stays a normal float: exact
         return _round_scaled(m * m.dtype.type(2.0 ** -s), rounding)
     q, r = floor_shift(m, s)
     return q + _round_up(q, r, 1 << (s - 1), m < 0, rounding)
@@ -24,9 +24,13 @@ def round_float(v: np.ndarray, rounding: Rounding) -> np.ndarray:
         return np.floor(v)
     if rounding is Rounding.TRN_ZERO:
         return np.trunc(v)
-    # v + 0.5 can round in float (0.49999999999999994 + 0.5 == 1.0): split off the floor instead
+    # v + 0.5 can round in float (0.49999999999999994 + 0.5 == 1.0), and so can v - floor(v) for
+    # -1 < v < 0 (-0.49999999999999994 + 1 == 0.5): compare v with floor(v) + 1/2 instead, exact whenever
+    # v has a fraction; r is a stand-in remainder in the same order relation to 0 and 1/2
     q = np.floor(v)
-    return q + _round_up(q, v - q, 0.5, v < 0, rounding)
+    mid = q + 0.5
+    r = np.where(v == q, 0.0, np.where(v == mid, 0.5, np.where(v > mid, 0.75, 0.25)))
+    return q + _round_up(q, r, 0.5, v < 0, rounding)
 
 
 def _round_scaled(v: np.ndarray, rounding: Rounding) -> np.ndarray:

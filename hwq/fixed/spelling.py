@@ -36,7 +36,7 @@ def verilog_decl(t: FixedType, name: str) -> str:
 
 
 _MODES = r"(?:,\s*(\w+)\s*)?(?:,\s*(\w+)\s*)?"
-_AP = re.compile(r"^\s*ap_(u?)fixed\s*<\s*(-?\d+)\s*,\s*(-?\d+)\s*" + _MODES + r"(?:,\s*\d+\s*)?>\s*$")
+_AP = re.compile(r"^\s*ap_(u?)fixed\s*<\s*(-?\d+)\s*,\s*(-?\d+)\s*" + _MODES + r"(?:,\s*(\d+)\s*)?>\s*$")
 _AP_INT = re.compile(r"^\s*ap_(u?)int\s*<\s*(\d+)\s*>\s*$")
 _AC = re.compile(r"^\s*ac_fixed\s*<\s*(-?\d+)\s*,\s*(-?\d+)\s*,\s*(true|false)\s*" + _MODES + r">\s*$")
 
@@ -46,8 +46,11 @@ def parse_type(text: str) -> FixedType:
     if isinstance(text, FixedType):
         return text
     if m := _AP.match(text):
-        unsigned, w, i, q, o = m.groups()
-        return FixedType(int(w), int(i), not unsigned, parse_rounding(q or "TRN"), parse_overflow(o or "WRAP"))
+        unsigned, w, i, q, o, n = m.groups()
+        t = FixedType(int(w), int(i), not unsigned, parse_rounding(q or "TRN"), parse_overflow(o or "WRAP"))
+        if n and int(n) and t.overflow is Overflow.WRAP:  # AP_WRAP with N > 0 saturates the top N bits
+            raise ValueError(f"{text!r}: AP_WRAP with {n} saturation bits is not supported")
+        return t
     if m := _AP_INT.match(text):
         unsigned, w = m.groups()
         return FixedType(int(w), int(w), not unsigned)
