@@ -28,7 +28,7 @@ N_FEATURES, N_CLASSES = 16, 5
 def synthetic_jets(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """16 features per jet, 5 classes: Gaussian clusters around fixed class centres (float32)."""
     rng = np.random.default_rng(seed)
-    centres = np.random.default_rng(1234).normal(0.0, 1.5, size=(N_CLASSES, N_FEATURES))
+    centres = np.random.default_rng(1234).normal(0.0, 0.4, size=(N_CLASSES, N_FEATURES))
     y = rng.integers(0, N_CLASSES, size=n)
     x = centres[y] + rng.normal(0.0, 1.0, size=(n, N_FEATURES))
     return x.astype(np.float32), y

@@ -1,0 +1,158 @@
+"""What differs between Vitis HLS (ap_fixed) and Catapult (ac_fixed): spelling, headers, pragmas, raw bits.
+
+One C++ renderer serves both; a flavour answers the handful of vendor questions. Everything
+else in the generated code is shared.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hwq.fixed import FixedType, Overflow, ac_spelling, ap_spelling
+from hwq.toolchain import include_dir
+
+# ap_fixed's C simulation model holds at most AP_INT_MAX_W bits (1024 unless redefined)
+AP_MAX_WIDTH = 1024
+
+
+class UnsupportedError(ValueError):
+    """Something the chosen flavour cannot compute bit-exactly (a type, a cast, an op)."""
+
+
+class Flavour:
+    name = "?"  # "vitis" or "catapult"
+    header_kind = "?"  # toolchain.include_dir kind: "ap_types" or "ac_types"
+    include_env = "?"  # environment variable that overrides the include folder
+    includes: tuple[str, ...] = ()  # headers the types header pulls in
+
+    # -- types -----------------------------------------------------------------------------------
+    def spell(self, t: FixedType) -> str:
+        """The C++ spelling of t, after checking the flavour computes it exactly."""
+        self.check_type(t)
+        return self._spell(t)
+
+    def _spell(self, t: FixedType) -> str:
+        raise NotImplementedError
+
+    def check_type(self, t: FixedType) -> None:
+        """Raise UnsupportedError when this flavour would not follow hwq.fixed exactly for t."""
+
+    # -- casts (quantize nodes) -------------------------------------------------------------------
+    def check_cast(self, src: FixedType, dst: FixedType) -> None:
+        """Raise UnsupportedError when assigning a src value to dst would not follow hwq.fixed.cast."""
+        if dst.signed and dst.width == 1 and dst.overflow is Overflow.SAT_SYM:
+            # hwq.fixed: the symmetric range of a 1-bit signed type is {0}; ap_fixed and ac_fixed keep -1
+            raise UnsupportedError(f"{self._spell(dst)}: a 1-bit signed type with SAT_SYM is not bit-exact in "
+                                  f"{self.header_kind} (the headers keep -1, hwq.fixed clamps to 0); "
+                                  "use SAT or a wider type")
+
+    def cast_via(self, src: FixedType, dst: FixedType) -> FixedType | None:
+        """An exact, wider copy of src to assign through before the cast into dst, when the headers need one."""
+        return None
+
+    # -- raw mantissa bits (ports: at most 64 bits) ----------------------------------------------
+    def set_bits(self, var: str, width: int | str, bits: str) -> str:
+        """A statement storing the low `width` bits of uint64 expression `bits` into `var`.
+
+        `width` is a number or a C++ constant expression (e.g. `T::width`).
+        """
+        raise NotImplementedError
+
+    def get_mantissa(self, var: str, width: int | str, signed: bool) -> str:
+        """An int64_t expression: the mantissa of `var` (its `width` raw bits, sign-extended when signed)."""
+        raise NotImplementedError
+
+    # -- pragmas ---------------------------------------------------------------------------------
+    def before_top(self) -> list[str]:
+        return []
+
+    def in_top(self, arrays: list[str]) -> list[str]:
+        return []
+
+    def before_loop(self) -> list[str]:
+        return []
+
+    def in_loop(self) -> list[str]:
+        return []
+
+    # -- toolchain -------------------------------------------------------------------------------
+    def include_dir(self) -> Path:
+        return include_dir(self.header_kind)
+
+
+class Vitis(Flavour):
+    name, header_kind, include_env = "vitis", "ap_types", "HWQ_AP_INCLUDE"
+    includes = ("ap_fixed.h", "ap_int.h")
+
+    def _spell(self, t: FixedType) -> str:
+        return ap_spelling(t)
+
+    def check_type(self, t: FixedType) -> None:
+        if t.width > AP_MAX_WIDTH:
+            raise UnsupportedError(f"{ap_spelling(t)} is wider than ap_fixed's {AP_MAX_WIDTH}-bit limit "
+                                  "(AP_INT_MAX_W)")
+
+    def cast_via(self, src: FixedType, dst: FixedType) -> FixedType | None:
+        # ap_fixed's conversion reads bits up to the dropped part's top: when it drops more bits than the
+        # source holds, it asserts ("Attempting to read bit beyond MSB"). Sign-extend the source first.
+        dropped = src.frac - dst.frac
+        if dropped < src.width:
+            return None
+        extra = dropped + 1 - src.width
+        return FixedType(src.width + extra, src.integer + extra, src.signed)
+
+    def set_bits(self, var: str, width: int | str, bits: str) -> str:
+        return f"{var}.range({_msb(width)}, 0) = (ap_ulong)({bits});"
+
+    def get_mantissa(self, var: str, width: int | str, signed: bool) -> str:
+        bits = f"{var}.range({_msb(width)}, 0).to_uint64()"
+        if not signed:
+            return f"(int64_t){bits}"
+        pad = str(64 - width) if isinstance(width, int) else f"(64 - {width})"
+        return f"((int64_t)({bits} << {pad}) >> {pad})"
+
+    def before_top(self) -> list[str]:
+        return []
+
+    def in_top(self, arrays: list[str]) -> list[str]:
+        return ["#pragma HLS PIPELINE II=1"] + [f"#pragma HLS ARRAY_PARTITION variable={a} complete" for a in arrays]
+
+    def in_loop(self) -> list[str]:
+        return ["#pragma HLS UNROLL"]
+
+
+class Catapult(Flavour):
+    name, header_kind, include_env = "catapult", "ac_types", "HWQ_AC_INCLUDE"
+    includes = ("ac_fixed.h", "ac_int.h")
+
+    def _spell(self, t: FixedType) -> str:
+        return ac_spelling(t)
+
+    def set_bits(self, var: str, width: int | str, bits: str) -> str:
+        return f"{var}.set_slc(0, ac_int<{width}, false>((unsigned long long)({bits})));"
+
+    def get_mantissa(self, var: str, width: int | str, signed: bool) -> str:
+        # slc<W> returns ac_int<W, S> with the signedness of the fixed-point type: it sign-extends itself
+        return f"(int64_t){var}.template slc<{width}>(0).{'to_int64' if signed else 'to_uint64'}()"
+
+    def before_top(self) -> list[str]:
+        return ["#pragma hls_design top", "#pragma hls_pipeline_init_interval 1"]
+
+    def before_loop(self) -> list[str]:
+        return ["#pragma hls_unroll yes"]
+
+
+def _msb(width: int | str) -> str:
+    return str(width - 1) if isinstance(width, int) else f"{width} - 1"
+
+
+FLAVOURS: dict[str, Flavour] = {"vitis": Vitis(), "catapult": Catapult()}
+
+
+def get_flavour(name: str | Flavour) -> Flavour:
+    if isinstance(name, Flavour):
+        return name
+    try:
+        return FLAVOURS[name]
+    except KeyError:
+        raise ValueError(f"unknown HLS flavour {name!r}; choose one of {', '.join(FLAVOURS)}") from None

@@ -1,0 +1,185 @@
+"""The graph as the C++ printer sees it: every identifier, type spelling, size and literal, decided here.
+
+Templates only lay these out; no width, name or rule is computed in a template.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hwq.analysis import dense_accumulator
+from hwq.backends.hls.flavour import Flavour, UnsupportedError
+from hwq.backends.hls.literals import check_literal_type, exact_literal
+from hwq.backends.hls.names import Namer
+from hwq.fixed import FixedType
+from hwq.ir import Graph, IntTensor, IRError, Node, Value, legal_identifier
+
+PORT_MAX_BITS = 64  # the bridge and test vectors carry mantissas as int64
+
+
+@dataclass
+class CType:
+    """One typedef: `typedef <spelling> <name>;`."""
+
+    name: str
+    spelling: str
+    note: str
+
+
+@dataclass
+class CArray:
+    """An array of one typedef; parameters also carry their initializer, one row per line."""
+
+    name: str
+    type: str
+    dims: tuple[int, ...]
+    rows: list[str] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        n = 1
+        for d in self.dims:
+            n *= d
+        return n
+
+    @property
+    def decl(self) -> str:
+        return f"{self.type} {self.name}" + "".join(f"[{d}]" for d in self.dims)
+
+
+@dataclass
+class CPort:
+    """The top function's input or output array and how its raw mantissa bits are read and written."""
+
+    array: CArray
+    width: int
+    signed: bool
+    set_bits: str  # statement storing int64 `m[i]` into element i (bridge and testbench)
+    get_mantissa: str  # int64 expression reading element i
+
+
+@dataclass
+class CNode:
+    op: str
+    name: str
+    comment: str
+    src: CArray
+    dst: CArray
+    kernel: CArray | None = None
+    bias: CArray | None = None
+    cast: str = ""  # quantize: the expression assigned to dst[i]
+
+
+@dataclass
+class CProgram:
+    top: str
+    guard: str
+    flavour: Flavour
+    types: list[CType]
+    params: list[CArray]
+    locals: list[CArray]
+    nodes: list[CNode]
+    input: CPort
+    output: CPort
+
+
+def build_program(graph: Graph, flavour: Flavour) -> CProgram:
+    """Name everything, spell every type and check the flavour computes the graph exactly."""
+    graph.validate()
+    if not graph.nodes:
+        raise IRError(f"graph {graph.name!r} has no nodes; nothing to emit")
+    namer = Namer()
+    namer.reserve("N_IN", "N_OUT")
+    top = namer(graph.name)
+    values = graph.values()
+    types: list[CType] = []
+    arrays: dict[str, CArray] = {}
+
+    def typedef(base: str, t: FixedType, note: str) -> str:
+        name = namer(base, "_t")
+        types.append(CType(name, flavour.spell(t), note))
+        return name
+
+    for v in graph.inputs + [n.output for n in graph.nodes]:
+        name = namer(v.name)
+        arrays[v.name] = CArray(name, typedef(name, v.type, f"value {name}"), (v.size,))
+
+    params: list[CArray] = []
+    nodes: list[CNode] = []
+    for node in graph.nodes:
+        src, dst = arrays[node.inputs[0]], arrays[node.output.name]
+        label = legal_identifier(node.name)  # for comments and parameter names
+        cnode = CNode(node.op, label, _comment(node, values, flavour), src, dst)
+        if node.op == "dense":
+            _check_accumulator(node, values[node.inputs[0]])
+            for key in ("kernel", "bias"):
+                if key in node.params:
+                    arr = _param_array(f"{label}_{key}", node.params[key], namer, typedef)
+                    params.append(arr)
+                    setattr(cnode, key, arr)
+        elif node.op == "quantize":
+            cnode.cast = _cast(label, values[node.inputs[0]].type, node.output.type, src, flavour, typedef)
+        elif node.op != "relu":
+            raise UnsupportedError(f"node {node.name!r}: the HLS backend has no printer for op {node.op!r} yet")
+        nodes.append(cnode)
+
+    inp, out = graph.input, graph.output
+    ports = [_port(arrays[v.name], v, flavour) for v in (inp, out)]
+    inner = [a for name, a in arrays.items() if name not in (inp.name, out.name)]
+    types += [CType("input_t", ports[0].array.type, "the input port"),
+              CType("output_t", ports[1].array.type, "the output port")]
+    return CProgram(top, f"HWQ_{top.upper()}", flavour, types, params, inner, nodes, *ports)
+
+
+def _port(array: CArray, v: Value, flavour: Flavour) -> CPort:
+    if v.type.width > PORT_MAX_BITS:
+        raise UnsupportedError(f"port value {v.name!r} has type {v.type} ({v.type.width} bits); the C simulation "
+                              f"bridge carries at most {PORT_MAX_BITS}-bit mantissas for now")
+    return CPort(array, v.type.width, v.type.signed,
+                 flavour.set_bits(f"{array.name}[i]", v.type.width, "hwq_m[i]"),
+                 flavour.get_mantissa(f"{array.name}[i]", v.type.width, v.type.signed))
+
+
+def _param_array(base: str, p: IntTensor, namer: Namer, typedef) -> CArray:
+    check_literal_type(p.type)
+    name = namer(base)
+    frac = p.type.frac
+    m = p.mantissa.reshape(p.shape[0], -1) if len(p.shape) > 1 else p.mantissa.reshape(1, -1)
+    rows = ["{" + ", ".join(exact_literal(int(v), frac) for v in row) + "}" for row in m]
+    if len(p.shape) == 1:
+        rows = [rows[0][1:-1]]  # a flat array: one row, no inner braces
+    return CArray(name, typedef(name, p.type, f"parameter {name}"), tuple(p.shape), rows)
+
+
+def _cast(label: str, src_type: FixedType, dst_type: FixedType, src: CArray, flavour: Flavour, typedef) -> str:
+    """`x[i]`, or `q_wide_t(x[i])` when the flavour must widen the source exactly before the cast."""
+    flavour.check_cast(src_type, dst_type)
+    via = flavour.cast_via(src_type, dst_type)
+    if via is None:
+        return f"{src.name}[i]"
+    wide = typedef(f"{label}_wide", via, f"{src.name} sign-extended for the cast in {label}")
+    return f"{wide}({src.name}[i])"
+
+
+def _check_accumulator(node: Node, x: Value) -> None:
+    """The dense accumulator must hold every partial sum exactly: refuse one narrower than the proof."""
+    acc: FixedType = node.attrs["accumulator"]
+    bounds = dense_accumulator(x.type, node.params["kernel"], node.params.get("bias"))
+    need = bounds.type
+    shift = acc.frac - need.frac
+    if shift < 0 or not acc.contains(bounds.lo << shift, bounds.hi << shift):
+        raise IRError(f"node {node.name!r}: accumulator {acc} is narrower than the proven bound {need}")
+
+
+def _comment(node: Node, values: dict[str, Value], flavour: Flavour) -> str:
+    src = values[node.inputs[0]]
+    out = node.output
+    if node.op == "dense":
+        kernel = node.params["kernel"]
+        start = "bias" if "bias" in node.params else "0"
+        return (f"{node.op} {src.size} -> {out.size}: acc = {start}; acc += x[i] * w[i][j] "
+                f"in {flavour.spell(node.attrs['accumulator'])} (proven never to overflow); "
+                f"weights {flavour.spell(kernel.type)}")
+    if node.op == "quantize":
+        return f"quantize into {flavour.spell(out.type)}: the assignment rounds and overflows as the type says"
+    return f"{node.op}: max(x, 0) into {flavour.spell(out.type)}, exact"

@@ -1,0 +1,31 @@
+"""emit_verilog: an IR graph -> a Verilog project folder, written all at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hwq.backends.project import write_project
+from hwq.backends.verilog.design import design
+from hwq.backends.verilog.project import VerilogProject
+from hwq.backends.verilog.render import check_files, rtl_files
+from hwq.backends.verilog.vectors import check_inputs
+from hwq.ir import Graph
+from hwq.sim import simulate_mantissas
+
+CHECK_VECTORS = 256
+
+
+def emit_verilog(graph: Graph, output_dir: str | Path, overwrite: bool = False) -> VerilogProject:
+    """Render `graph` as a Verilog project in output_dir (refused if it exists, unless overwrite=True).
+
+    The project holds rtl/ (one module per node, the hwq_round and hwq_saturate helpers, the top
+    module named after the graph), tb/ (test vectors from hwq.sim and a plain Verilog testbench),
+    a Makefile that reruns the check without Python hwq, and graph.json.
+    """
+    graph.validate()
+    d = design(graph)
+    m_in = check_inputs(graph, CHECK_VECTORS)
+    m_out = simulate_mantissas(graph, m_in)
+    files = {**rtl_files(d), **check_files(d, m_in, m_out), "graph.json": graph.to_json() + "\n"}
+    path = write_project(output_dir, files, overwrite=overwrite)
+    return VerilogProject(graph, path, d.top)
