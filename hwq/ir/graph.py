@@ -54,11 +54,12 @@ class Graph:
     def validate(self) -> Graph:
         types = {v.name: v.type for v in self.inputs}
         names: set[str] = set(types)
+        for label in [self.name, *names]:
+            _check_identifier(label)
         for n in self.nodes:
             check_node(n, types)
             for label in (n.name, n.output.name):
-                if not label.isidentifier():
-                    raise IRError(f"{label!r} is not a legal identifier")
+                _check_identifier(label)
             if n.output.name in names:
                 raise IRError(f"value {n.output.name!r} is defined twice")
             names.add(n.output.name)
@@ -104,3 +105,9 @@ class Graph:
         if not text.lstrip().startswith("{"):
             text = Path(text_or_path).read_text()
         return cls.from_dict(json.loads(text)).validate()
+
+
+def _check_identifier(label: str) -> None:
+    """Names reach C++ and Verilog as they are: ASCII identifiers only (hwq.ir.legal_identifier makes them)."""
+    if not (label.isascii() and label.isidentifier()):
+        raise IRError(f"{label!r} is not a legal ASCII identifier; build names with hwq.ir.legal_identifier")
