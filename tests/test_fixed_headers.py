@@ -6,11 +6,11 @@ its workarounds), and converts a list of doubles (exact ties included) into the 
 
 What the headers do differently from hwq.fixed, measured here (g++ 12, the Apache-2.0 headers):
   * a 1-bit signed target with SAT_SYM: hwq.fixed clamps to the symmetric range {0}; ap_fixed and
-    ac_fixed both keep -1 (every negative source that does not round to 0 gives -1, in range or
-    not). The backend refuses such a quantize (flavour.check_cast).
-  * ap_fixed only: a conversion that drops more fraction bits than the source holds aborts with
-    "Attempting to read bit beyond MSB" (assert in ap_private::get_bit; with -DNDEBUG the values
-    are right). The vitis flavour sign-extends the source first (flavour.cast_via).
+    ac_fixed both behave as SAT and keep -1 (every negative source that does not round to 0 gives
+    -1, in range or not). The backend refuses such a quantize (flavour.check_cast).
+  * ap_fixed only: a conversion that drops at least as many fraction bits as the source holds aborts
+    with "Attempting to read bit beyond MSB" (assert in ap_private::get_bit; built with -DNDEBUG the
+    values came out right). The vitis flavour sign-extends the source first (flavour.cast_via).
 Everything else agrees exactly, in both headers, for all 7 x 4 modes.
 """
 

@@ -20,6 +20,8 @@ class UnsupportedError(ValueError):
 
 
 class Flavour:
+    """The vendor-specific answers; subclasses override what differs from these defaults."""
+
     name = "?"  # "vitis" or "catapult"
     header_kind = "?"  # toolchain.include_dir kind: "ap_types" or "ac_types"
     include_env = "?"  # environment variable that overrides the include folder
@@ -43,8 +45,8 @@ class Flavour:
         if dst.signed and dst.width == 1 and dst.overflow is Overflow.SAT_SYM:
             # hwq.fixed: the symmetric range of a 1-bit signed type is {0}; ap_fixed and ac_fixed keep -1
             raise UnsupportedError(f"{self._spell(dst)}: a 1-bit signed type with SAT_SYM is not bit-exact in "
-                                  f"{self.header_kind} (the headers keep -1, hwq.fixed clamps to 0); "
-                                  "use SAT or a wider type")
+                                   f"{self.header_kind} (the headers keep -1, hwq.fixed clamps to 0); "
+                                   "use SAT or a wider type")
 
     def cast_via(self, src: FixedType, dst: FixedType) -> FixedType | None:
         """An exact, wider copy of src to assign through before the cast into dst, when the headers need one."""
@@ -62,7 +64,7 @@ class Flavour:
         """An int64_t expression: the mantissa of `var` (its `width` raw bits, sign-extended when signed)."""
         raise NotImplementedError
 
-    # -- pragmas ---------------------------------------------------------------------------------
+    # -- pragmas: lines before the top function, first in its body, before a loop, first in a loop --
     def before_top(self) -> list[str]:
         return []
 
@@ -90,7 +92,7 @@ class Vitis(Flavour):
     def check_type(self, t: FixedType) -> None:
         if t.width > AP_MAX_WIDTH:
             raise UnsupportedError(f"{ap_spelling(t)} is wider than ap_fixed's {AP_MAX_WIDTH}-bit limit "
-                                  "(AP_INT_MAX_W)")
+                                   "(AP_INT_MAX_W)")
 
     def cast_via(self, src: FixedType, dst: FixedType) -> FixedType | None:
         # ap_fixed's conversion reads bits up to the dropped part's top: when it drops more bits than the
@@ -110,9 +112,6 @@ class Vitis(Flavour):
             return f"(int64_t){bits}"
         pad = str(64 - width) if isinstance(width, int) else f"(64 - {width})"
         return f"((int64_t)({bits} << {pad}) >> {pad})"
-
-    def before_top(self) -> list[str]:
-        return []
 
     def in_top(self, arrays: list[str]) -> list[str]:
         return ["#pragma HLS PIPELINE II=1"] + [f"#pragma HLS ARRAY_PARTITION variable={a} complete" for a in arrays]

@@ -132,9 +132,10 @@ def build_program(graph: Graph, flavour: Flavour) -> CProgram:
 
 
 def _port(array: CArray, v: Value, flavour: Flavour) -> CPort:
-    if v.type.width > PORT_MAX_BITS:
+    if v.type.width > PORT_MAX_BITS - (0 if v.type.signed else 1):
         raise UnsupportedError(f"port value {v.name!r} has type {v.type} ({v.type.width} bits); the C simulation "
-                              f"bridge carries at most {PORT_MAX_BITS}-bit mantissas for now")
+                               f"bridge carries mantissas as int64 ({PORT_MAX_BITS}-bit signed, "
+                               f"{PORT_MAX_BITS - 1}-bit unsigned) for now")
     return CPort(array, v.type.width, v.type.signed,
                  flavour.set_bits(f"{array.name}[i]", v.type.width, "hwq_m[i]"),
                  flavour.get_mantissa(f"{array.name}[i]", v.type.width, v.type.signed))

@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
 import jinja2
 
-import hwq
+from hwq.backends.hls.flavour import Flavour
+from hwq.resources import templates_dir
 
 INDENT = "    "
 
 
 def template_dir() -> Path:
-    """templates/hls inside an installed wheel (hwq/templates) or at the top of a source checkout."""
-    pkg = Path(hwq.__file__).resolve().parent
-    for base in (pkg / "templates", pkg.parent / "templates"):
-        if (base / "hls").is_dir():
-            return base / "hls"
-    raise FileNotFoundError(f"HLS templates not found under {pkg / 'templates'} or {pkg.parent / 'templates'}")
+    """templates/hls, installed or in a source checkout."""
+    path = templates_dir() / "hls"
+    if not path.is_dir():
+        raise FileNotFoundError(f"HLS templates not found at {path}")
+    return path
 
 
 @cache
@@ -28,7 +29,7 @@ def environment() -> jinja2.Environment:
                               autoescape=False)
 
 
-def loop_opener(flavour):
+def loop_opener(flavour: Flavour) -> Callable[..., str]:
     """`loop(var, n, depth)`: the pragmas and `for` line that open a counted loop, as the flavour wants them."""
 
     def loop(var: str, n: int, depth: int = 1) -> str:
@@ -41,5 +42,5 @@ def loop_opener(flavour):
     return loop
 
 
-def render(name: str, **context) -> str:
+def render(name: str, **context: object) -> str:
     return environment().get_template(name).render(**context)
