@@ -185,7 +185,7 @@ def test_casts_and_double_conversions_match_hwq_fixed(flavour: str, tmp_path: Pa
     _check_refused_deviation(results)
 
 
-@pytest.mark.slow
+@pytest.mark.sweep
 @pytest.mark.parametrize("flavour", FLAVOURS)
 def test_casts_exhaustive_small_widths(flavour: str, tmp_path: Path) -> None:
     fl = _flavour(flavour)

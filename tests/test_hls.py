@@ -77,7 +77,7 @@ def test_random_mlps_bit_exact(random_projects, flavour: str) -> None:
         _assert_bit_exact(graph, projects[flavour, k], np.random.default_rng(1000 + k))
 
 
-@pytest.mark.slow
+@pytest.mark.sweep
 def test_many_random_mlps_bit_exact(tmp_path: Path) -> None:
     _require_toolchain()
     graphs = [random_mlp(np.random.default_rng(seed), max_bits=16, max_units=16) for seed in SLOW_SEEDS]
