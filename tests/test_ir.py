@@ -51,3 +51,12 @@ def test_json_round_trip_keeps_everything():
 def test_from_json_refuses_other_documents():
     with pytest.raises(IRError, match="not an hwq IR"):
         Graph.from_json('{"nodes": []}')
+
+
+def test_validate_refuses_names_that_are_not_ascii_identifiers():
+    t = FixedType(8, 3)
+    for bad in ["dénse", "a b", "3x"]:
+        with pytest.raises(IRError, match="ASCII identifier"):
+            Graph("g", [Value("x", (2,), t)], [Node(bad, "quantize", ["x"], Value("y", (2,), t))], ["y"]).validate()
+    with pytest.raises(IRError, match="ASCII identifier"):
+        Graph("my model", [Value("x", (2,), t)], [Node("n", "quantize", ["x"], Value("y", (2,), t))], ["y"]).validate()
