@@ -99,15 +99,19 @@ def _sum_lines(terms: list[tuple[int, str | None]], width: int) -> list[str]:
             sign, magnitude = "+", signed_literal(c, width)
         else:
             sign, magnitude = ("-" if c < 0 else "+"), signed_literal(abs(c), width)
-        if operand is None:
-            text = magnitude
-        else:
-            text = operand if abs(c) == 1 else f"{operand} * {magnitude}"
+        text = _term(operand, magnitude, abs(c) == 1)
         parts.append((sign, text))
     if not parts:
         return [f"{width}'sd0"]
     words = [("-" if parts[0][0] == "-" else "") + parts[0][1]] + [f"{s} {t}" for s, t in parts[1:]]
     return [" ".join(words[k:k + TERMS_PER_LINE]) for k in range(0, len(words), TERMS_PER_LINE)]
+
+
+def _term(operand: str | None, magnitude: str, unit: bool) -> str:
+    """A constant alone (the bias), an operand alone (weight +-1), or operand * constant."""
+    if operand is None:
+        return magnitude
+    return operand if unit else f"{operand} * {magnitude}"
 
 
 def _ints(m: np.ndarray, kshift: int, node: Node) -> list[list[int]]:

@@ -81,7 +81,7 @@ class VerilogProject(Project):
         return unpack(words, out.size, out.type.width, out.type.signed)
 
     def _sources_digest(self) -> str:
-        h = hashlib.sha256()
+        h = hashlib.sha256(repr((verilator.OPT_FLAGS, verilator.BUILD_ARGS)).encode())
         for s in self.sources:
             h.update(s.name.encode() + b"\0" + s.read_bytes())
         return h.hexdigest()

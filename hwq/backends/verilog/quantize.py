@@ -98,10 +98,7 @@ def quantize_view(node: Node, module: str, src: FixedType) -> QuantizeView:
 def _aligned_range(src: FixedType, shift: int, dst: FixedType) -> tuple[int, int]:
     """Smallest and largest mantissa after aligning src's fraction bits to dst's (rounding is monotone)."""
     ends = np.array([src.min_mantissa, src.max_mantissa], dtype=object)
-    if shift > 0:
-        ends = round_shift(ends, shift, dst.rounding)
-    else:
-        ends = ends * (1 << -shift)
+    ends = round_shift(ends, shift, dst.rounding) if shift > 0 else ends * (1 << -shift)
     return int(ends[0]), int(ends[1])
 
 

@@ -24,9 +24,6 @@ class ReluView:
 def relu_view(node: Node, module: str, src: FixedType) -> ReluView:
     dst = node.output.type
     kept = resize("xi", src.width, False, dst.width)  # only read when xi >= 0, so zero bits extend it
-    if src.signed:
-        y = f"xi[{src.width - 1}] ? {dst.width}'d0 : {kept}"
-    else:
-        y = kept
+    y = f"xi[{src.width - 1}] ? {dst.width}'d0 : {kept}" if src.signed else kept
     comment = [f"{node.name}: relu, {node.output.size} x {ap_spelling(src)} -> {ap_spelling(dst)}"]
     return ReluView(module, comment, node.output.size, src.width, dst.width, y)

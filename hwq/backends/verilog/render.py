@@ -23,7 +23,8 @@ def environment() -> jinja2.Environment:
 def rtl_files(d: Design) -> dict[str, str]:
     """rtl/<module>.v for every module, and rtl/files.f listing them in compile order."""
     env = environment()
-    files = {"rtl/hwq_round.v": env.get_template("hwq_round.v.j2").render(rules=ROUND_RULES, mode_chars=max(len(r.mode) for r in ROUND_RULES)),
+    mode_chars = max(len(r.mode) for r in ROUND_RULES)
+    files = {"rtl/hwq_round.v": env.get_template("hwq_round.v.j2").render(rules=ROUND_RULES, mode_chars=mode_chars),
              "rtl/hwq_saturate.v": env.get_template("hwq_saturate.v.j2").render()}
     for view in d.nodes:
         files[f"rtl/{view.module}.v"] = env.get_template(f"{view.op}.v.j2").render(v=view)
