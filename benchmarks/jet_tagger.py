@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -33,9 +34,25 @@ def best_of(repeats: int, fn, *args):
     return min(timed(fn, *args)[1] for _ in range(repeats))
 
 
+def verilator_build(prj, cache: bool) -> float:
+    """Seconds to build a copy of the project, with or without hwq's cached Verilator runtime."""
+    copy = prj.path.parent / f"{prj.path.name}_{'warm' if cache else 'cold'}"
+    shutil.copytree(prj.path, copy, ignore=shutil.ignore_patterns("sim_build"))
+    saved = os.environ.get("HWQ_VERILATOR_CACHE")
+    os.environ["HWQ_VERILATOR_CACHE"] = "1" if cache else "0"
+    try:
+        return timed(type(prj).open(copy).compile)[1]
+    finally:
+        if saved is None:
+            del os.environ["HWQ_VERILATOR_CACHE"]
+        else:
+            os.environ["HWQ_VERILATOR_CACHE"] = saved
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--n-sim", type=int, default=1_000_000, help="samples for simulate and C-sim")
+    p.add_argument("--n-sim", type=int, default=1_000_000, help="samples for simulate")
+    p.add_argument("--n-csim", type=int, default=200_000, help="samples for the HLS C simulations")
     p.add_argument("--n-cosim", type=int, default=2000, help="samples for Verilator co-simulation")
     p.add_argument("--skip-verilog", action="store_true")
     args = p.parse_args(argv)
@@ -57,17 +74,21 @@ def main(argv: list[str] | None = None) -> int:
         for backend in backends:
             prj, t_emit = timed(hwq.emit, graph, Path(tmp) / backend, backend)
             rows.append((f"{backend} lower+emit", f"{t_lower + t_emit:.3f} s", "target <= 1 s"))
-            _, t_build = timed(prj.compile)
+            _, t_build = timed(prj.compile)  # for Verilog, this also fills hwq's runtime cache if empty
             if backend == "verilog":
-                rows.append(("verilator build", f"{t_build:.1f} s", "target <= 20 s"))
+                rows.append(("verilator build, cold", f"{verilator_build(prj, cache=False):.1f} s",
+                             "Verilator's runtime compiled too"))
+                rows.append(("verilator build", f"{verilator_build(prj, cache=True):.1f} s",
+                             "target <= 20 s (runtime from hwq's cache)"))
                 xs = x[: args.n_cosim]
                 y, t_run = timed(prj.predict, xs)
                 rows.append(("co-simulation", f"{len(xs) / t_run:,.0f} samples/s", f"{len(xs)} samples"))
             else:
                 rows.append((f"{backend} g++ build", f"{t_build:.1f} s", ""))
                 prj.predict(x[:1000])
-                t_run = best_of(3, prj.predict, x)
-                rows.append((f"{backend} C-sim", f"{args.n_sim / t_run:,.0f} samples/s", "target >= 200,000"))
+                xs = x[: args.n_csim]
+                t_run = best_of(3, prj.predict, xs)
+                rows.append((f"{backend} C-sim", f"{len(xs) / t_run:,.0f} samples/s", "target >= 200,000"))
                 y = prj.predict(x[:10000])
             assert np.array_equal(y, graph.simulate(x[: len(y)])), f"{backend} differs from simulate"
 

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 from hwq.fixed import quantize, to_float
 from hwq.sim.kernels import KERNELS, value_carrier
 
-CHUNK = 131072  # samples per pass: large enough for BLAS to shine, small enough to bound memory
+CHUNK = 65536  # samples per pass: large enough for BLAS to shine, small enough to bound memory
 
 
 def simulate(graph, x: np.ndarray) -> np.ndarray:
     """Float inputs (batch, *input shape) -> float64 output values, exactly as the hardware computes."""
     x = np.asarray(x, dtype=np.float64)
-    mantissas = np.concatenate([m for m in _chunks(graph, x)]) if len(x) else np.zeros((0,))
+    mantissas = np.concatenate(_chunks(graph, x)) if len(x) else np.zeros((0,))
     return to_float(mantissas, graph.output.type).reshape((len(x), *graph.output.shape))
 
 
@@ -33,13 +36,23 @@ def input_mantissas(graph, x: np.ndarray) -> np.ndarray:
     return quantize(x, inp.type)
 
 
-def _chunks(graph, x: np.ndarray):
+def _chunks(graph, x: np.ndarray) -> list[np.ndarray]:
+    """Output mantissas chunk by chunk, chunks spread over threads: numpy's element-wise kernels run on
+    one core and release the GIL, so two chunks in flight keep a second core busy."""
     inp = graph.input
     flat = x.reshape(len(x), -1)
     _check_shape(graph, flat)
-    for start in range(0, len(flat), CHUNK):
+
+    def run(start: int) -> np.ndarray:
         part = quantize(flat[start:start + CHUNK].T, inp.type, dtype=value_carrier(inp.type))
-        yield _run(graph, part).T
+        return _run(graph, part).T
+
+    starts = range(0, len(flat), CHUNK)
+    workers = min(os.cpu_count() or 1, len(starts))
+    if workers == 1:
+        return [run(s) for s in starts]
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(run, starts))
 
 
 def _run(graph, m_in: np.ndarray) -> np.ndarray:
