@@ -304,7 +304,8 @@ def test_get_quantizer_accepts_every_form():
 
 
 @pytest.mark.parametrize(("identifier", "expected"), [
-    ("quantized_po2(4)", "unknown quantizer 'quantized_po2'"),
+    ("quantized_po3(4)", "unknown quantizer 'quantized_po3'"),
+    ("hard_sigmoid(2)", "expected the bare name 'hard_sigmoid'"),
     ("quantized_bits(4,", "cannot parse"),
     ("quantized_bits(__import__('os'))", "not a literal"),
     ("os.system('true')", "expected NAME"),
@@ -321,14 +322,18 @@ def test_get_quantizer_errors(identifier, expected):
     message = str(info.value)
     assert expected in message
     # an unknown name or unreadable text lists what is known; bad arguments show what was expected
-    assert "known quantizers: quantized_bits, quantized_relu" in message or "expected" in message \
+    assert "known quantizers: bernoulli, binary, quantized_bits" in message or "expected" in message \
         or "alpha must be" in message or "literal" in message
 
 
 def test_error_lists_known_quantizers():
-    assert {"quantized_bits", "quantized_relu"} <= set(known_quantizers())
-    with pytest.raises(ValueError, match="quantized_bits, quantized_relu"):
-        get_quantizer("ternary()")
+    every = {"quantized_bits", "quantized_linear", "quantized_relu", "quantized_po2", "quantized_relu_po2",
+             "quantized_tanh", "quantized_sigmoid", "quantized_ulaw", "quantized_hswish", "binary",
+             "stochastic_binary", "ternary", "stochastic_ternary", "bernoulli"}
+    assert set(known_quantizers()) == every
+    with pytest.raises(ValueError, match="quantized_tanh, quantized_ulaw, stochastic_binary, stochastic_ternary, "
+                                         "ternary; functions: binary_sigmoid, binary_tanh, hard_sigmoid"):
+        get_quantizer("ternery()")
 
 
 def test_constructor_validation():

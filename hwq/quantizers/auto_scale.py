@@ -54,18 +54,36 @@ def clip_po2(scale, min_exponent, max_exponent):
 
 def least_squares_po2(x, z, scale_axis, elements_per_scale, min_exponent, max_exponent):
     """The power-of-two scale s minimising |x − s·z|² per channel (or per group of elements)."""
+    return least_squares_scale("auto_po2", x, z, scale_axis, elements_per_scale, min_exponent, max_exponent)
+
+
+def least_squares_scale(alpha: str, x, q, scale_axis=None, elements_per_scale=None, min_exponent=None,
+                        max_exponent=None):
+    """mean(x·q) / (mean(q²) + eps) per channel; po2-rounded (and clipped) for alpha='auto_po2'.
+
+    A 1-D tensor gets one scale per element (QKeras averages nothing there).
+    """
     ndim = len(x.shape)
     if ndim <= 1:
-        # QKeras averages nothing for 1-D tensors: each element gets its own least-squares scale
-        qx, qq = x * z, z * z
+        qx, qq = x * q, q * q
     elif elements_per_scale is not None:
-        qx = grouped_mean(x * z, scale_axis, elements_per_scale)
-        qq = grouped_mean(z * z, scale_axis, elements_per_scale)
+        qx = grouped_mean(x * q, scale_axis, elements_per_scale)
+        qq = grouped_mean(q * q, scale_axis, elements_per_scale)
     else:
         axes = reduce_axes(ndim, scale_axis)
-        qx, qq = ops.mean(x * z, axis=axes, keepdims=True), ops.mean(z * z, axis=axes, keepdims=True)
-    scale = round_to_po2(qx / (qq + keras.config.epsilon()))
-    return clip_po2(scale, min_exponent, max_exponent)
+        qx, qq = ops.mean(x * q, axis=axes, keepdims=True), ops.mean(q * q, axis=axes, keepdims=True)
+    scale = qx / (qq + keras.config.epsilon())
+    if alpha == "auto_po2":
+        scale = clip_po2(round_to_po2(scale), min_exponent, max_exponent)
+    return scale
+
+
+def channel_axes(ndim: int):
+    """Axes reduced for one statistic per channel, as binary/ternary/bernoulli take them: all but the
+    channel axis; a 1-D tensor is one channel."""
+    if ndim <= 1:
+        return None
+    return reduce_axes(ndim, None)
 
 
 def auto_po2_scale(x, levels: int, scale_axis, elements_per_scale, min_exponent, max_exponent):

@@ -9,7 +9,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from hwq.fixed import FixedType
+from hwq.fixed import FixedType, HwKind, Po2Scale, Po2ScaledType
 from hwq.quantizers.errors import UnsupportedQuantizerError
 
 # float32 limits that decide whether a fixed-point grid survives the float32 Keras forward unchanged
@@ -65,6 +65,12 @@ class BaseQuantizer:
             return reference + ops.stop_gradient(q * (xq - reference))
         return (1.0 - q) * reference + ops.stop_gradient(q * xq)
 
+    def _uniform(self, shape):
+        """U[0, 1) noise from this quantizer's own seed generator (created in __init__, never while tracing)."""
+        if self._seed_generator is None:
+            raise RuntimeError(f"{self}: no seed generator; stochastic quantizers create one in __init__")
+        return keras.random.uniform(shape, dtype="float32", seed=self._seed_generator)
+
     def _round(self, p, training: bool | None):
         """Round to integers: half to even (keras round), or stochastically while training if asked.
 
@@ -72,9 +78,13 @@ class BaseQuantizer:
         stochastically; hwq does what the flag says, and only in training (inference stays exact).
         """
         if self.use_stochastic_rounding and training:
-            noise = keras.random.uniform(ops.shape(p), dtype="float32", seed=self._seed_generator)
-            return ops.floor(p + noise)
+            return ops.floor(p + self._uniform(ops.shape(p)))
         return ops.round(p)
+
+    def _round_ste(self, p, training: bool | None):
+        """_round with a straight-through gradient (the value is exactly the rounded one: |round(p) − p| <= 1
+        is formed exactly in float32 and adding it back to p is exact too)."""
+        return p + ops.stop_gradient(self._round(p, training) - p)
 
     # -- QKeras hooks ---------------------------------------------------------------------------------
 
@@ -85,6 +95,19 @@ class BaseQuantizer:
         self.qnoise_factor = qnoise_factor
 
     # -- the hardware contract ------------------------------------------------------------------------
+
+    def hw_kind(self) -> HwKind:
+        """What the outputs are in hardware: a FixedType, or a kind from hwq.fixed.kinds (power of two,
+        binary, ternary, per-channel power-of-two scales, lookup table). The one method the IR reads.
+
+        Data-dependent scales (alpha='auto_po2') are those of the last call: call the quantizer on
+        the weights first. Raises UnsupportedQuantizerError (a ValueError) naming what is supported.
+        """
+        t, shift = self.hw_type_and_shift()
+        if shift == 0:
+            return t
+        # QKeras' power-of-two alpha multiplies after rounding on the unscaled grid
+        return Po2ScaledType(t, Po2Scale.uniform(shift), prescaled=False)
 
     def hw_type(self) -> FixedType:
         """The exact fixed-point type of this quantizer: quantize(x, t) then to_float gives q(x) for every
@@ -145,6 +168,12 @@ class BaseQuantizer:
 
     def __repr__(self) -> str:
         return str(self)
+
+
+def sign_no_zero(x):
+    """sign(x) with sign(0) = +1, as QKeras' binary quantizers define it."""
+    s = ops.sign(x)
+    return s + (1.0 - ops.abs(s))
 
 
 def _is_exactly_one(q) -> bool:

@@ -15,6 +15,7 @@ import keras
 
 from hwq.quantizers.base import BaseQuantizer
 from hwq.quantizers.registry import known_quantizers, quantizer_class
+from hwq.quantizers.sigmoid_functions import activation_function, known_functions
 
 EXAMPLE = "'quantized_bits(8,0,alpha=1)'"
 
@@ -52,6 +53,9 @@ def parse_quantizer(text: str) -> BaseQuantizer | Callable:
     name = node.func.id
     cls = quantizer_class(name)
     if cls is None:
+        if activation_function(name) is not None:
+            raise ValueError(f"{name!r} in {text!r} is a function, not a quantizer class: expected the bare name "
+                             f"{name!r}, without arguments")
         raise ValueError(f"unknown quantizer {name!r} in {text!r}; {_known()}")
     args = [_literal(a, text) for a in node.args]
     kwargs = {}
@@ -70,6 +74,11 @@ def _from_bare_name(name: str, text: str) -> BaseQuantizer | Callable:
     cls = quantizer_class(name)
     if cls is not None:
         return cls()
+    # QKeras' own functions come before Keras' activations: its hard_sigmoid is clip(x/2 + 1/2, 0, 1),
+    # not Keras' relu6(x + 3)/6
+    function = activation_function(name)
+    if function is not None:
+        return function
     try:
         return keras.activations.get(name)
     except ValueError:
@@ -109,4 +118,4 @@ def _signature(cls: type) -> str:
 
 
 def _known() -> str:
-    return f"known quantizers: {', '.join(known_quantizers())}"
+    return f"known quantizers: {', '.join(known_quantizers())}; functions: {', '.join(known_functions())}"

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from keras import ops
 
-from hwq.fixed import FixedType, Overflow, Rounding
+from hwq.fixed import BinaryType, FixedType, HwKind, Overflow, Po2Scale, Po2ScaledType, Rounding
 from hwq.quantizers import auto_scale
 from hwq.quantizers.base import BaseQuantizer, as_int, format_call, plain, power_of_two_exponent
 from hwq.quantizers.registry import register_quantizer
@@ -116,6 +116,57 @@ class quantized_bits(BaseQuantizer):
     # -- hardware ---------------------------------------------------------------------------------
 
     supported = SUPPORTED
+
+    def hw_kind(self) -> HwKind:
+        """ap_fixed<bits, integer+1> (ap_ufixed<bits, integer> unsigned) with saturation; a power-of-two
+        alpha (one, or one per channel) shifts after rounding; 'auto_po2' is an integer grid times the
+        per-channel powers of two of the last call; 1-bit signed is binary ±1."""
+        self._check_qnoise()
+        if isinstance(self.alpha, str):
+            return self._auto_kind()
+        scale = self._alpha_scale()
+        if self._unsigned_bits <= 0:
+            return BinaryType(False, scale)
+        t = self._fixed_type()
+        self._check_float32(t)
+        if scale.exponents == (0,):
+            return t
+        self._check_float32(FixedType(t.width, t.integer + scale.min_exponent, t.signed))
+        self._check_float32(FixedType(t.width, t.integer + scale.max_exponent, t.signed))
+        return Po2ScaledType(t, scale, prescaled=False)
+
+    def _fixed_type(self) -> FixedType:
+        signed = bool(self.keep_negative)
+        overflow = Overflow.SAT_SYM if signed and self.symmetric else Overflow.SAT
+        return FixedType(self.bits, self.integer + int(signed), signed, Rounding.RND_CONV, overflow)
+
+    def _alpha_scale(self) -> Po2Scale:
+        if self.alpha is None:
+            return Po2Scale.uniform(0)
+        try:
+            scale = Po2Scale.from_factors(self.alpha)
+        except ValueError:
+            raise self.unsupported(f"alpha={plain(self.alpha)!r} (not a power of two: the output leaves the "
+                                   "fixed-point grid)") from None
+        return Po2Scale.uniform(scale.exponents[0]) if scale.is_uniform else scale
+
+    def _auto_kind(self) -> Po2ScaledType:
+        if self.alpha == "auto":
+            raise self.unsupported("alpha='auto' (a per-channel float scale 2·max|x|/levels, not a power of two, "
+                                   "so no exact fixed-point grid)", "alpha='auto_po2' or a power-of-two alpha")
+        if self.bits < 2:
+            raise self.unsupported(f"alpha={self.alpha!r} with bits={self.bits} (no levels besides 0)")
+        if self.scale is None:
+            raise self.unsupported(f"alpha={self.alpha!r} before any call (its per-channel scales come from the "
+                                   "tensor: call the quantizer on the weights first)")
+        # output = scale·m_i·z/m: integers z (ties away from zero, |z| <= 2^(bits−1) − 1) times a power of two
+        factors = np.asarray(self.scale, dtype=np.float64) * 2.0 ** (self.integer - self._unsigned_bits)
+        try:
+            scale = Po2Scale.from_factors(factors)
+        except ValueError:
+            raise self.unsupported(f"stored scale {plain(self.scale)!r} (not powers of two)") from None
+        base = FixedType(self.bits, self.bits, True, Rounding.RND_INF, Overflow.SAT_SYM)
+        return Po2ScaledType(base, scale, prescaled=True)
 
     def hw_type_and_shift(self) -> tuple[FixedType, int]:
         if isinstance(self.alpha, str):

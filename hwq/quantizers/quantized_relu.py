@@ -7,9 +7,10 @@ from typing import Any
 import numpy as np
 from keras import ops
 
-from hwq.fixed import FixedType, Overflow, Rounding
+from hwq.fixed import FixedType, HwKind, LookupTable, Overflow, Rounding, fitting_fixed_type, fitting_type
 from hwq.quantizers.base import BaseQuantizer, as_int, format_call, plain, power_of_two_exponent
 from hwq.quantizers.registry import register_quantizer
+from hwq.quantizers.sigmoid_functions import internal_sigmoid
 
 SUPPORTED = ("quantized_relu(bits, integer) with use_sigmoid=0, negative_slope=0, qnoise_factor=1.0 "
              "and no relu_upper_bound below the grid's top (is_quantized_clip=True ignores it)")
@@ -70,8 +71,8 @@ class quantized_relu(BaseQuantizer):
         return reference, xq
 
     def _quantize_sigmoid(self, x, m: float, m_i: float, slope: float, training):
-        # QKeras' default internal sigmoid is the hard one: clip(x/2 + 1/2, 0, 1)
-        p = ops.clip(0.5 * (x / m_i) + 0.5, 0.0, 1.0) * m
+        # the internal sigmoid (hard by default: clip(x/2 + 1/2, 0, 1)), see set_internal_sigmoid
+        p = internal_sigmoid(x / m_i) * m
         xq = m_i * ops.clip(2.0 * (self._round(p, training) / m) - 1.0, 0.0, 1.0 - 1.0 / m)
         if slope > 0:
             neg = ops.clip(2.0 * (self._round(p * slope, training) * (1.0 / (slope * m))) - 1.0, -1.0, 0.0)
@@ -82,12 +83,32 @@ class quantized_relu(BaseQuantizer):
 
     supported = SUPPORTED
 
+    def hw_kind(self) -> HwKind:
+        """ap_ufixed<bits, integer>; a lookup table where the curve is not one rounding of x (a sigmoid
+        before quantizing, a leaky slope, an upper bound inside the grid)."""
+        self._check_qnoise()
+        if not (self.use_sigmoid or self.negative_slope != 0 or self._bound_inside_grid()):
+            return self.hw_type()
+        lsb_exp = self.integer - self._non_sign_bits
+        top = (1 << self._non_sign_bits) - 1
+        bottom = -int(round(float(self.negative_slope) * 2.0 ** self._non_sign_bits)) if self.negative_slope else 0
+        out = fitting_type(bottom, top, -lsb_exp)
+        if self._bound_inside_grid():  # the bound itself becomes an output value
+            out = fitting_fixed_type([out.min_value, out.max_value, float(np.float32(self.relu_upper_bound))])
+        return LookupTable(out, str(self))
+
+    def _bound_inside_grid(self) -> bool:
+        if not self.relu_upper_bound or self.is_quantized_clip:
+            return False
+        top = 2.0 ** self.integer - 2.0 ** (self.integer - self._non_sign_bits)
+        return float(np.float32(self.relu_upper_bound)) < top
+
     def hw_type_and_shift(self) -> tuple[FixedType, int]:
         if self.use_sigmoid:
             raise self.unsupported(f"use_sigmoid={self.use_sigmoid!r} (a sigmoid before quantizing)")
         if self.negative_slope != 0:
             raise self.unsupported(f"negative_slope={self.negative_slope!r} (a leaky ReLU)")
-        if self.relu_upper_bound and not self.is_quantized_clip:
+        if self._bound_inside_grid():
             raise self.unsupported(f"relu_upper_bound={self.relu_upper_bound!r} with is_quantized_clip=False "
                                    "(a clip inside the grid)")
         self._check_qnoise()
