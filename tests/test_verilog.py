@@ -197,6 +197,16 @@ def test_signed_literals(value: int, width: int, text: str) -> None:
     assert wrap_signed(value + (1 << width), width) == value
 
 
+def test_toolchain_env_names_the_verilator(capsys) -> None:
+    from hwq.toolchain import main
+
+    root = _verilator()
+    assert main(["env"]) == 0
+    out = capsys.readouterr().out
+    assert f"export VERILATOR_ROOT={root}" in out and f"export PATH={root / 'bin'}:" in out
+    assert "HWQ_AP_INCLUDE=" in out and "HWQ_AC_INCLUDE=" in out
+
+
 # --- slow: Verilator builds -------------------------------------------------------------------------
 
 @pytest.mark.slow
