@@ -161,10 +161,10 @@ class quantized_linear(BaseQuantizer):
         """log2(alpha) per channel: the data type scale is already in the base type."""
         if self.alpha is None:
             return Po2Scale.uniform(0)
-        if self.alpha == "auto":
+        if isinstance(self.alpha, str) and self.alpha == "auto":
             raise self.unsupported("alpha='auto' (a float scale per channel, not a power of two)",
                                    "alpha='auto_po2' or a power-of-two alpha")
-        if self.alpha == "auto_po2" and not self._scale_from_data:
+        if isinstance(self.alpha, str) and not self._scale_from_data:
             raise self.unsupported("alpha='auto_po2' before any call (its per-channel scales come from the tensor: "
                                    "call the quantizer on the weights first)")
         try:
