@@ -61,10 +61,11 @@ class ScaledLevels(BaseQuantizer):
 
     def _po2_scale(self) -> Po2Scale:
         """The scale as powers of two (for hw_kind), or a refusal naming why not."""
-        if self.alpha == "auto":
+        automatic = self.alpha if isinstance(self.alpha, str) else None
+        if automatic == "auto":
             raise self.unsupported("alpha='auto' (a float scale per channel, not a power of two)",
                                    "alpha None, a power of two or 'auto_po2'")
-        if self.alpha == "auto_po2":
+        if automatic == "auto_po2":
             if self.scale is None:
                 raise self.unsupported("alpha='auto_po2' before any call (its per-channel scales come from the "
                                        "tensor: call the quantizer on the weights first)")
