@@ -13,6 +13,7 @@ PYTEST_ARGS ?=
 
 setup: $(STAMP)
 	@$(PY) -m hwq.toolchain fetch >/dev/null
+	@$(PY) -m hwq.backends.verilog.warm >/dev/null
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { apt-get update -qq && apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
