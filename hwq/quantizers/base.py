@@ -61,6 +61,9 @@ class BaseQuantizer:
         q = self.qnoise_factor
         if self.use_ste:
             if _is_exactly_one(q):
+                # an infinite reference (a curve overflowing float32, e.g. hswish(3e38)) would make inf − inf
+                # = NaN here: it passes no gradient instead, and the output stays xq
+                reference = ops.where(ops.isfinite(reference), reference, ops.zeros_like(reference))
                 return ops.stop_gradient(xq) + (reference - ops.stop_gradient(reference))
             return reference + ops.stop_gradient(q * (xq - reference))
         return (1.0 - q) * reference + ops.stop_gradient(q * xq)
@@ -152,6 +155,11 @@ class BaseQuantizer:
                 f"a grid from 2^{-t.frac} to 2^{t.integer} ({t})",
                 f"lsb >= 2^{FLOAT32_MIN_NORMAL_EXP + 1} and integer + bits <= {FLOAT32_MAX_EXP} (float32's "
                 f"normal range); {self.supported}")
+
+    def _check_float32_scaled(self, base: FixedType, scale: Po2Scale) -> None:
+        """Every channel's grid must survive float32 (data-dependent scales can reach its ends)."""
+        for e in (scale.min_exponent, scale.max_exponent):
+            self._check_float32(FixedType(base.width, base.integer + e, base.signed))
 
     # -- serialization ------------------------------------------------------------------------------
 

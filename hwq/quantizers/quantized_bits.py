@@ -166,6 +166,7 @@ class quantized_bits(BaseQuantizer):
         except ValueError:
             raise self.unsupported(f"stored scale {plain(self.scale)!r} (not powers of two)") from None
         base = FixedType(self.bits, self.bits, True, Rounding.RND_INF, Overflow.SAT_SYM)
+        self._check_float32_scaled(base, scale)
         return Po2ScaledType(base, scale, prescaled=True)
 
     def hw_type_and_shift(self) -> tuple[FixedType, int]:

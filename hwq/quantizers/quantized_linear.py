@@ -66,7 +66,8 @@ class quantized_linear(BaseQuantizer):
     @property
     def scale(self):
         """quantization_scale / data_type_scale (what a fixed alpha would be)."""
-        return np.asarray(self.quantization_scale, dtype=np.float32) / np.float32(self.data_type_scale)
+        with np.errstate(over="ignore"):  # a scale near float32's top may overflow here; hw_kind() refuses it
+            return np.asarray(self.quantization_scale, dtype=np.float32) / np.float32(self.data_type_scale)
 
     def get_clip_bounds(self) -> tuple[float, float]:
         if self.use_sign_function:
@@ -144,6 +145,7 @@ class quantized_linear(BaseQuantizer):
             shifted = FixedType(t.width, t.integer + scale.exponents[0], t.signed, t.rounding, t.overflow)
             self._check_float32(shifted)
             return shifted
+        self._check_float32_scaled(t, scale)
         return Po2ScaledType(t, scale, prescaled=True)
 
     def hw_type_and_shift(self) -> tuple[FixedType, int]:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from keras import ops
 
-from hwq.fixed import FixedType, HwKind, LookupTable, Overflow, Rounding, fitting_fixed_type, fitting_type
+from hwq.fixed import FixedType, HwKind, LookupTable, Overflow, Rounding, fitting_fixed_type
 from hwq.quantizers.base import BaseQuantizer, as_int, format_call, plain, power_of_two_exponent
 from hwq.quantizers.registry import register_quantizer
 from hwq.quantizers.sigmoid_functions import internal_sigmoid
@@ -89,12 +89,14 @@ class quantized_relu(BaseQuantizer):
         self._check_qnoise()
         if not (self.use_sigmoid or self.negative_slope != 0 or self._bound_inside_grid()):
             return self.hw_type()
-        lsb_exp = self.integer - self._non_sign_bits
-        top = (1 << self._non_sign_bits) - 1
-        bottom = -int(round(float(self.negative_slope) * 2.0 ** self._non_sign_bits)) if self.negative_slope else 0
-        out = fitting_type(bottom, top, -lsb_exp)
+        m_i, slope = 2.0 ** self.integer, float(self.negative_slope)
+        lsb = 2.0 ** (self.integer - self._non_sign_bits)
+        # the grid's step and ends; with a slope the negative side reaches −slope·2^integer in steps that
+        # may be finer (slope·2^integer itself can be below one step of the positive grid)
+        corners = [0.0, lsb, m_i - lsb] + ([-slope * m_i, slope * m_i] if slope else [])
         if self._bound_inside_grid():  # the bound itself becomes an output value
-            out = fitting_fixed_type([out.min_value, out.max_value, float(np.float32(self.relu_upper_bound))])
+            corners.append(float(np.float32(self.relu_upper_bound)))
+        out = fitting_fixed_type(corners)
         return LookupTable(out, str(self))
 
     def _bound_inside_grid(self) -> bool:
