@@ -15,7 +15,6 @@ from hwq.quantizers import (
     get_quantizer,
     get_weight_scale,
     hard_sigmoid,
-    quantized_bits,
     quantized_hswish,
     quantized_linear,
     quantized_po2,
