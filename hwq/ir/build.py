@@ -5,6 +5,7 @@ from __future__ import annotations
 from hwq.analysis import dense_accumulator, multiplier_kind
 from hwq.fixed import FixedType
 from hwq.ir.node import Node
+from hwq.ir.table import MAX_TABLE_ENTRIES, MAX_TABLE_INPUT_BITS, compress_table, table_inputs  # noqa: F401 (frontend API)
 from hwq.ir.tensor import IntTensor
 from hwq.ir.value import Value
 
@@ -27,3 +28,10 @@ def relu_node(name: str, x: Value, out_name: str) -> Node:
     t = x.type
     out = FixedType(max(t.width - 1, 1), t.integer - 1, False) if t.signed else FixedType(t.width, t.integer, False)
     return Node(name, "relu", [x.name], Value(out_name, x.shape, out))
+
+
+def table_node(name: str, x: Value, outputs: IntTensor, out_name: str) -> Node:
+    """An exact lookup table, elementwise: `outputs` holds the output mantissa for every input mantissa of
+    x.type, in order (build it over table_inputs(x.type)); the node stores it compressed (hwq.ir.table)."""
+    t = compress_table(name, x.type, outputs)
+    return Node(name, "table", [x.name], Value(out_name, x.shape, outputs.type), t.attrs(), {"table": t.table})

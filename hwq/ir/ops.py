@@ -21,6 +21,8 @@ OPS: dict[str, OpSpec] = {
                     "y[j] = bias[j] + sum_i x[i] * kernel[i, j], exact in the accumulator type"),
     "quantize": OpSpec(1, doc="cast to the output type with its rounding and overflow"),
     "relu": OpSpec(1, doc="max(x, 0), exact"),
+    "table": OpSpec(1, ("table",), (), ("index_shift", "index_lo", "index_hi"),
+                    "y = table[clip(x_mantissa >> index_shift, index_lo, index_hi) - index_lo], elementwise"),
 }
 
 MULTIPLIER_KINDS = ("mult", "barrel", "mux", "xor", "and", "adder")
@@ -53,3 +55,22 @@ def check_node(node, value_types: dict[str, FixedType]) -> None:
             raise IRError(f"node {node.name!r}: a dense node's output carries its accumulator type")
         if node.attrs["multiplier"] not in MULTIPLIER_KINDS:
             raise IRError(f"node {node.name!r}: multiplier kind {node.attrs['multiplier']!r} not in {MULTIPLIER_KINDS}")
+    if node.op == "table":
+        _check_table(node, value_types[node.inputs[0]])
+
+
+def _check_table(node, x_type: FixedType) -> None:
+    """The clamp range must index the table exactly and lie within the shifted input range."""
+    s, lo, hi = (node.attrs[a] for a in ("index_shift", "index_lo", "index_hi"))
+    table = node.params["table"]
+    if not all(isinstance(v, int) for v in (s, lo, hi)) or s < 0 or lo > hi:
+        raise IRError(f"node {node.name!r}: index_shift {s!r} must be >= 0 and index_lo {lo!r} <= index_hi {hi!r}")
+    if not (x_type.min_mantissa >> s) <= lo <= hi <= (x_type.max_mantissa >> s):
+        raise IRError(f"node {node.name!r}: index range [{lo}, {hi}] lies outside the input's "
+                      f"[{x_type.min_mantissa >> s}, {x_type.max_mantissa >> s}] after a shift by {s}")
+    if table.shape != (hi - lo + 1,):
+        raise IRError(f"node {node.name!r}: table shape {table.shape} does not match the index range "
+                      f"[{lo}, {hi}] ({hi - lo + 1} entries)")
+    if table.type != node.output.type:
+        raise IRError(f"node {node.name!r}: a table node's output carries its table's type "
+                      f"({table.type}, not {node.output.type})")

@@ -15,7 +15,7 @@ def summary(graph) -> str:
         acc = n.attrs.get("accumulator")
         rows.append((n.name, n.op, _t(src) if src else "", _t(n.output.type),
                      _t(acc) if acc else "", n.attrs.get("multiplier", ""),
-                     str(n.attrs.get("op_count", ""))))
+                     _ops(n)))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = [f"graph {graph.name}: {len(graph.nodes)} nodes"]
     for k, r in enumerate(rows):
@@ -25,6 +25,14 @@ def summary(graph) -> str:
     for key, val in graph.meta.get("notes", {}).items():
         lines.append(f"{key}: {val}")
     return "\n".join(lines)
+
+
+def _ops(n) -> str:
+    if n.op == "table":  # no arithmetic: its cost is the ROM, and the shift tells how coarse the staircase is
+        entries = n.params["table"].shape[0]
+        shift = n.attrs["index_shift"]
+        return f"{entries} entries" + (f" (x >> {shift})" if shift else "")
+    return str(n.attrs.get("op_count", ""))
 
 
 def _t(t) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from hwq.fixed import FixedType, as_carrier, cast, shift_left
-from hwq.fixed.carrier import fastest_carrier
+from hwq.fixed.carrier import fastest_carrier, floor_shift
 
 
 def value_carrier(t: FixedType) -> np.dtype:
@@ -37,4 +37,12 @@ def relu(node, x: np.ndarray, x_type: FixedType) -> np.ndarray:
     return as_carrier(np.maximum(x, 0), value_carrier(node.output.type))
 
 
-KERNELS = {"dense": dense, "quantize": quantize, "relu": relu}
+def table(node, x: np.ndarray, x_type: FixedType) -> np.ndarray:
+    """y = table[clip(m >> s, lo, hi) - lo]: floor shift and clip stay exact in any carrier."""
+    s, lo, hi = (node.attrs[a] for a in ("index_shift", "index_lo", "index_hi"))
+    entries = as_carrier(node.params["table"].mantissa, value_carrier(node.output.type))
+    q = floor_shift(x, s)[0] if s else x
+    return entries[np.clip(q, lo, hi).astype(np.int64) - lo]
+
+
+KERNELS = {"dense": dense, "quantize": quantize, "relu": relu, "table": table}
