@@ -60,8 +60,12 @@ class Flavour:
         """
         raise NotImplementedError
 
-    def get_mantissa(self, var: str, width: int | str, signed: bool) -> str:
-        """An int64_t expression: the mantissa of `var` (its `width` raw bits, sign-extended when signed)."""
+    def get_mantissa(self, var: str, width: int | str, signed: bool, low: int = 0) -> str:
+        """An int64_t expression: the mantissa of `var` (its `width` raw bits, sign-extended when signed).
+
+        With `low`, the `width` bits from bit `low` up: the top bits of a signed value so read are its
+        mantissa floor-shifted right by `low`.
+        """
         raise NotImplementedError
 
     # -- pragmas: lines before the top function, first in its body, before a loop, first in a loop --
@@ -106,8 +110,9 @@ class Vitis(Flavour):
     def set_bits(self, var: str, width: int | str, bits: str) -> str:
         return f"{var}.range({_msb(width)}, 0) = (ap_ulong)({bits});"
 
-    def get_mantissa(self, var: str, width: int | str, signed: bool) -> str:
-        bits = f"{var}.range({_msb(width)}, 0).to_uint64()"
+    def get_mantissa(self, var: str, width: int | str, signed: bool, low: int = 0) -> str:
+        msb = _msb(width) if not low else int(width) + low - 1  # a shifted read has a numeric width
+        bits = f"{var}.range({msb}, {low}).to_uint64()"
         if not signed:
             return f"(int64_t){bits}"
         pad = str(64 - width) if isinstance(width, int) else f"(64 - {width})"
@@ -130,9 +135,9 @@ class Catapult(Flavour):
     def set_bits(self, var: str, width: int | str, bits: str) -> str:
         return f"{var}.set_slc(0, ac_int<{width}, false>((unsigned long long)({bits})));"
 
-    def get_mantissa(self, var: str, width: int | str, signed: bool) -> str:
+    def get_mantissa(self, var: str, width: int | str, signed: bool, low: int = 0) -> str:
         # slc<W> returns ac_int<W, S> with the signedness of the fixed-point type: it sign-extends itself
-        return f"(int64_t){var}.template slc<{width}>(0).{'to_int64' if signed else 'to_uint64'}()"
+        return f"(int64_t){var}.template slc<{width}>({low}).{'to_int64' if signed else 'to_uint64'}()"
 
     def before_top(self) -> list[str]:
         return ["#pragma hls_design top", "#pragma hls_pipeline_init_interval 1"]

@@ -11,6 +11,7 @@ from hwq.analysis import dense_accumulator
 from hwq.backends.hls.flavour import Flavour, UnsupportedError
 from hwq.backends.hls.literals import check_literal_type, exact_literal
 from hwq.backends.hls.names import Namer
+from hwq.backends.hls.table import CLookup, table_comment, table_lookup
 from hwq.fixed import FixedType
 from hwq.ir import Graph, IntTensor, IRError, Node, Value, legal_identifier
 
@@ -68,6 +69,8 @@ class CNode:
     kernel: CArray | None = None
     bias: CArray | None = None
     cast: str = ""  # quantize: the expression assigned to dst[i]
+    table: CArray | None = None  # table: the ROM
+    lookup: CLookup | None = None  # table: how element i indexes it
 
 
 @dataclass
@@ -119,6 +122,10 @@ def build_program(graph: Graph, flavour: Flavour) -> CProgram:
                     setattr(cnode, key, arr)
         elif node.op == "quantize":
             cnode.cast = _cast(label, values[node.inputs[0]].type, node.output.type, src, flavour, typedef)
+        elif node.op == "table":
+            cnode.table = _param_array(f"{label}_table", node.params["table"], namer, typedef)
+            params.append(cnode.table)
+            cnode.lookup = table_lookup(node, values[node.inputs[0]].type, f"{src.name}[i]", flavour)
         elif node.op != "relu":
             raise UnsupportedError(f"node {node.name!r}: the HLS backend has no printer for op {node.op!r} yet")
         nodes.append(cnode)
@@ -183,4 +190,6 @@ def _comment(node: Node, values: dict[str, Value], flavour: Flavour) -> str:
                 f"weights {flavour.spell(kernel.type)}")
     if node.op == "quantize":
         return f"quantize into {flavour.spell(out.type)}: the assignment rounds and overflows as the type says"
+    if node.op == "table":
+        return table_comment(node, flavour.spell(out.type))
     return f"{node.op}: max(x, 0) into {flavour.spell(out.type)}, exact"
