@@ -58,11 +58,15 @@ def test_float_kernel_is_refused():
         hwq.lower(model)
 
 
-def test_auto_po2_kernel_is_refused_until_supported():
-    # QKeras turns a kernel quantizer with alpha=None into alpha='auto_po2'
+def test_auto_po2_kernel_lowers_to_exact_weights():
+    # QKeras turns a kernel quantizer with alpha=None into alpha='auto_po2': per-channel power-of-two
+    # scales, folded into the constant weights
     model = small_model(qdense(name="auto", kernel_quantizer=quantized_bits(6, 0)))
-    with pytest.raises(UnsupportedLayerError, match="auto.*auto_po2"):
-        hwq.lower(model)
+    model.set_weights([np.random.default_rng(0).normal(0, 0.3, w.shape) for w in model.get_weights()])
+    graph = hwq.lower(model)
+    assert model.layers[1].kernel_quantizer_internal.alpha == "auto_po2"
+    x = np.random.default_rng(1).uniform(-10, 10, size=(500, 4)).astype(np.float32)
+    np.testing.assert_array_equal(model.predict(x, verbose=0).astype(np.float64), graph.simulate(x))
 
 
 def test_softmax_activation_is_refused():

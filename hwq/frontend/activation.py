@@ -1,22 +1,37 @@
-"""An activation (a quantizer, 'relu', 'linear') -> IR nodes after the current value."""
+"""An activation (a quantizer, 'relu', 'linear') -> IR nodes after the current value.
+
+A quantizer whose outputs are one FixedType of its input becomes a quantize node. Every other
+elementwise quantizer (power of two, binary, ternary, a scale applied after rounding, a curve such
+as tanh or sigmoid) becomes a lookup table over the input type, filled by calling the quantizer on
+every input value: the hardware equals the Keras forward pass by construction.
+"""
 
 from __future__ import annotations
 
+import numpy as np
+
+from hwq.fixed import FixedType, quantize, to_float
+from hwq.fixed.kinds import HwKind, LookupTable, fitting_fixed_type, on_grid
 from hwq.frontend.context import LoweringContext
 from hwq.frontend.errors import UnsupportedLayerError
-from hwq.frontend.hw_type import hardware_type
+from hwq.ir import IntTensor
 from hwq.ir.build import quantize_node, relu_node
 
-SUPPORTED = "a quantizer from hwq.quantizers (quantized_bits, quantized_relu), 'relu' or 'linear'"
+SUPPORTED = "a quantizer from hwq.quantizers, 'relu' or 'linear'"
+DATA_DEPENDENT_ALPHAS = ("auto", "auto_po2")
 
 
 def lower_activation(ctx: LoweringContext, layer, activation) -> None:
     if activation is None:
         return
-    if hasattr(activation, "hw_type"):
-        target = hardware_type(layer, "activation", activation)
+    if hasattr(activation, "hw_kind"):
+        kind = _activation_kind(layer, activation)
         name = ctx.name(f"{layer.name}_q" if ctx.layer_nodes.get(layer.name) else layer.name)
-        ctx.add(layer.name, quantize_node(name, ctx.current, target, ctx.name(f"{name}_out")))
+        if isinstance(kind, FixedType):
+            node = quantize_node(name, ctx.current, kind, ctx.name(f"{name}_out"))
+        else:
+            node = _table_node(ctx, layer, activation, kind, name)
+        ctx.add(layer.name, node)
         return
     kind = getattr(activation, "__name__", str(activation))
     if kind == "linear":
@@ -28,3 +43,57 @@ def lower_activation(ctx: LoweringContext, layer, activation) -> None:
     raise UnsupportedLayerError(
         f"layer {layer.name!r} ({type(layer).__name__}): activation {kind!r} has no exact fixed-point "
         f"form; supported: {SUPPORTED}")
+
+
+def _activation_kind(layer, quantizer) -> HwKind:
+    if getattr(quantizer, "alpha", None) in DATA_DEPENDENT_ALPHAS:
+        raise UnsupportedLayerError(
+            f"layer {layer.name!r} ({type(layer).__name__}): activation {quantizer} scales each call by the data "
+            f"it sees (alpha={quantizer.alpha!r}), which fixed hardware cannot; use a fixed alpha (None, 1 or a "
+            "power of two)")
+    try:
+        return quantizer.hw_kind()
+    except ValueError as err:
+        raise UnsupportedLayerError(f"layer {layer.name!r} ({type(layer).__name__}), activation: {err}") from err
+
+
+def _table_node(ctx: LoweringContext, layer, quantizer, kind: HwKind, name: str):
+    from hwq.ir.build import table_node
+    from hwq.ir.table import MAX_TABLE_INPUT_BITS, table_inputs
+
+    t = ctx.current.type
+    if t.width > MAX_TABLE_INPUT_BITS:
+        raise UnsupportedLayerError(
+            f"layer {layer.name!r} ({type(layer).__name__}): activation {quantizer} becomes a lookup table over "
+            f"its input type {t} ({t.width} bits), and hwq builds tables over inputs of at most "
+            f"{MAX_TABLE_INPUT_BITS} bits; quantize to at most {MAX_TABLE_INPUT_BITS} bits first (e.g. a "
+            f"QActivation(quantized_bits({MAX_TABLE_INPUT_BITS},{max(t.integer - 1, 0)},alpha=1)))")
+    m = table_inputs(t)
+    inputs = to_float(m, t).astype(np.float32)  # exact: at most 24 bits, as Keras' float32 forward sees them
+    outputs = _forward(quantizer, inputs)
+    if not np.all(on_grid(kind, outputs)):
+        raise AssertionError(f"layer {layer.name!r}: activation {quantizer} produced values off its declared kind "
+                             f"{kind}; this is a bug in the quantizer's hw_kind()")
+    out_type = _output_type(kind, outputs)
+    return table_node(name, ctx.current, IntTensor(quantize(outputs, out_type), out_type), ctx.name(f"{name}_out"))
+
+
+def _forward(quantizer, inputs: np.ndarray) -> np.ndarray:
+    """The quantizer's outputs as model.predict computes them: in a compiled graph, not eagerly. For
+    curves built on log or exp (quantized_ulaw, real tanh/sigmoid) TensorFlow's graph and eager kernels
+    can differ in the last float32 bit, and the model the user runs is the compiled one."""
+    import keras
+
+    from hwq.layers import QActivation
+
+    fresh = quantizer.copy() if hasattr(quantizer, "copy") else quantizer  # a quantizer object, or a function
+    probe = keras.Sequential([keras.Input((1,)), QActivation(fresh)])
+    return np.asarray(probe.predict(inputs.reshape(-1, 1), batch_size=65536, verbose=0), np.float64).ravel()
+
+
+def _output_type(kind: HwKind, outputs: np.ndarray) -> FixedType:
+    if isinstance(kind, LookupTable):
+        if isinstance(kind.output, FixedType):
+            return kind.output
+        return kind.output.enclosing_type() if kind.output is not None else fitting_fixed_type(outputs)
+    return kind.enclosing_type()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from hwq.fixed import FixedType
 from hwq.frontend.errors import UnsupportedLayerError
+from hwq.quantizers import known_quantizers
 
 
 def hardware_type(layer, role: str, quantizer) -> FixedType:
     if not hasattr(quantizer, "hw_type"):
         raise UnsupportedLayerError(
             f"layer {layer.name!r}: {role} {quantizer!r} is not an hwq quantizer; "
-            "use one from hwq.quantizers (quantized_bits, quantized_relu)")
+            f"use one from hwq.quantizers ({', '.join(known_quantizers())})")
     try:
         return quantizer.hw_type()
     except ValueError as err:

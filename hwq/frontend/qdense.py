@@ -18,7 +18,8 @@ def lower_qdense(ctx: LoweringContext, layer) -> None:
     kernel = quantized_weights(layer, "kernel", np.asarray(layer.kernel), layer.kernel_quantizer_internal)
     bias = None
     if layer.use_bias:
-        bias = quantized_weights(layer, "bias", np.asarray(layer.bias), layer.bias_quantizer_internal)
+        bias = quantized_weights(layer, "bias", np.asarray(layer.bias), layer.bias_quantizer_internal).tensor
     name = ctx.name(layer.name)
-    ctx.add(layer.name, dense_node(name, ctx.current, kernel, bias, ctx.name(f"{name}_out")))
+    ctx.add(layer.name, dense_node(name, ctx.current, kernel.tensor, bias, ctx.name(f"{name}_out"),
+                                   multiplier=kernel.multiplier))
     lower_activation(ctx, layer, layer.activation)

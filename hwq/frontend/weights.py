@@ -1,40 +1,63 @@
-"""Quantized Keras weights -> integer mantissas in the quantizer's declared hardware type."""
+"""Quantized Keras weights -> integer mantissas on a FixedType that holds them exactly, and their kind."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
 from hwq.fixed import FixedType, quantize, to_float
+from hwq.fixed.kinds import BinaryType, HwKind, LookupTable, Po2Type, TernaryType, fitting_fixed_type, on_grid
 from hwq.frontend.errors import UnsupportedLayerError
-from hwq.frontend.hw_type import hardware_type
 from hwq.ir import IntTensor
 
+# what multiplies an input by a weight of each kind (qtools' names)
+MULTIPLIER_OF_KIND = {Po2Type: "barrel", BinaryType: "xor", TernaryType: "mux"}
 
-def quantized_weights(layer, what: str, weights, quantizer) -> IntTensor:
-    """Pass `weights` through `quantizer` as Keras does, then hold them as exact mantissas."""
+
+@dataclass(frozen=True)
+class Weights:
+    tensor: IntTensor  # exact mantissas
+    kind: HwKind  # what the quantizer declares its outputs to be
+
+    @property
+    def multiplier(self) -> str:
+        if isinstance(self.kind, BinaryType) and self.kind.zero_one:
+            return "and"
+        return MULTIPLIER_OF_KIND.get(type(self.kind), "mult")
+
+
+def quantized_weights(layer, what: str, weights, quantizer) -> Weights:
+    """Pass `weights` through `quantizer` as Keras does, then hold them as exact mantissas.
+
+    Weights are constants, so any quantizer works: its outputs are held on the narrowest grid its
+    kind implies (per-channel scales folded in), and checked to lie on that kind's grid.
+    """
     if quantizer is None:
         raise UnsupportedLayerError(
             f"layer {layer.name!r} ({type(layer).__name__}) has no {what}_quantizer: its {what} would be float. "
             f"hwq lowers quantized weights only; give the layer a {what}_quantizer such as quantized_bits(8,0,alpha=1)")
-    t = weight_type(layer, what, quantizer)
-    values = np.asarray(quantizer(weights), dtype=np.float64)
+    if not hasattr(quantizer, "hw_kind"):
+        raise UnsupportedLayerError(f"layer {layer.name!r}: {what} quantizer {quantizer!r} is not an hwq quantizer; "
+                                    "use one from hwq.quantizers")
+    values = np.asarray(quantizer(weights), dtype=np.float64)  # first: data-dependent scales come from this call
+    try:
+        kind = quantizer.hw_kind()
+    except ValueError as err:
+        raise UnsupportedLayerError(f"layer {layer.name!r} ({type(layer).__name__}), {what} quantizer: {err}") from err
+    if not np.all(on_grid(kind, values)):
+        raise AssertionError(f"layer {layer.name!r}: {what} quantizer {quantizer} produced values off its declared "
+                             f"kind {kind}; this is a bug in the quantizer's hw_kind()")
+    t = _holding_type(kind, values)
     mantissa = quantize(values, t)
     if not np.array_equal(to_float(mantissa, t), values):
-        raise AssertionError(f"layer {layer.name!r}: {what} quantizer {quantizer} produced values off its "
-                             f"declared grid {t}; this is a bug in the quantizer's hw_type()")
-    return IntTensor(mantissa, t)
+        raise AssertionError(f"layer {layer.name!r}: {what} values do not fit {t} exactly ({kind})")
+    return Weights(IntTensor(mantissa, t), kind)
 
 
-def weight_type(layer, what: str, quantizer) -> FixedType:
-    """The grid of a weight quantizer's outputs.
-
-    A power-of-two alpha scales after rounding, so as an activation it is no plain type; but
-    weights are constants already on the scaled grid, which is a type with a shifted binary point.
-    """
-    if hasattr(quantizer, "hw_type_and_shift"):
-        try:
-            t, shift = quantizer.hw_type_and_shift()
-        except ValueError:
-            return hardware_type(layer, what, quantizer)  # raises with the layer named
-        return FixedType(t.width, t.integer + shift, t.signed, t.rounding, t.overflow)
-    return hardware_type(layer, what, quantizer)
+def _holding_type(kind: HwKind, values: np.ndarray) -> FixedType:
+    if isinstance(kind, FixedType):
+        return kind
+    if isinstance(kind, LookupTable):  # a curve used on weights: whatever grid its outputs fall on
+        return kind.output if isinstance(kind.output, FixedType) else fitting_fixed_type(values)
+    return kind.enclosing_type()

@@ -10,12 +10,14 @@ from hwq.ir.tensor import IntTensor
 from hwq.ir.value import Value
 
 
-def dense_node(name: str, x: Value, kernel: IntTensor, bias: IntTensor | None, out_name: str) -> Node:
+def dense_node(name: str, x: Value, kernel: IntTensor, bias: IntTensor | None, out_name: str,
+               multiplier: str | None = None) -> Node:
+    """`multiplier`: the unit the weights' quantizer implies (qtools' names); by default read from the weights."""
     if len(x.shape) != 1 or kernel.shape[0] != x.shape[0]:
         raise ValueError(f"dense {name!r}: kernel {kernel.shape} does not fit input shape {x.shape}")
     bounds = dense_accumulator(x.type, kernel, bias)
     params = {"kernel": kernel} | ({"bias": bias} if bias is not None else {})
-    attrs = {"accumulator": bounds.type, "multiplier": multiplier_kind(kernel.type, x.type),
+    attrs = {"accumulator": bounds.type, "multiplier": multiplier or multiplier_kind(kernel, x.type),
              "magnitude_bits": bounds.magnitude_bits, "op_count": int(kernel.shape[0] * kernel.shape[1])}
     return Node(name, "dense", [x.name], Value(out_name, (kernel.shape[1],), bounds.type), attrs, params)
 

@@ -36,6 +36,10 @@ class Flavour:
     def _spell(self, t: FixedType) -> str:
         raise NotImplementedError
 
+    def spell_int(self, bits: int, signed: bool) -> str:
+        """An integer type of `bits` bits (shift amounts and signs)."""
+        raise NotImplementedError
+
     def check_type(self, t: FixedType) -> None:
         """Raise UnsupportedError when this flavour would not follow hwq.fixed exactly for t."""
 
@@ -107,6 +111,9 @@ class Vitis(Flavour):
         extra = dropped + 1 - src.width
         return FixedType(src.width + extra, src.integer + extra, src.signed)
 
+    def spell_int(self, bits: int, signed: bool) -> str:
+        return f"ap_{'' if signed else 'u'}int<{bits}>"
+
     def set_bits(self, var: str, width: int | str, bits: str) -> str:
         return f"{var}.range({_msb(width)}, 0) = (ap_ulong)({bits});"
 
@@ -131,6 +138,9 @@ class Catapult(Flavour):
 
     def _spell(self, t: FixedType) -> str:
         return ac_spelling(t)
+
+    def spell_int(self, bits: int, signed: bool) -> str:
+        return f"ac_int<{bits}, {'true' if signed else 'false'}>"
 
     def set_bits(self, var: str, width: int | str, bits: str) -> str:
         return f"{var}.set_slc(0, ac_int<{width}, false>((unsigned long long)({bits})));"

@@ -71,6 +71,17 @@ class CNode:
     cast: str = ""  # quantize: the expression assigned to dst[i]
     table: CArray | None = None  # table: the ROM
     lookup: CLookup | None = None  # table: how element i indexes it
+    template: str = ""  # templates/hls/ops/<template>.cpp.j2; the op's own unless a variant is chosen
+    shifts: ShiftTerms | None = None  # dense with power-of-two weights: shifts instead of multiplies
+
+
+@dataclass
+class ShiftTerms:
+    """Every weight is 0 or +-2^e: acc += sign * (term_t(x) << e), with no multiplier."""
+
+    sign: CArray  # -1, 0 or +1 per weight
+    shift: CArray  # e per weight (negative: a right shift)
+    term_type: str  # holds x exactly, and x * 2^e for every e, by the accumulator proof
 
 
 @dataclass
@@ -115,11 +126,16 @@ def build_program(graph: Graph, flavour: Flavour) -> CProgram:
         cnode = CNode(node.op, label, _comment(node, values, flavour), src, dst)
         if node.op == "dense":
             _check_accumulator(node, values[node.inputs[0]])
-            for key in ("kernel", "bias"):
+            shifts = _shift_terms(node, values[node.inputs[0]].type, label, namer, typedef, flavour)
+            keys = ("bias",) if shifts else ("kernel", "bias")
+            for key in keys:
                 if key in node.params:
                     arr = _param_array(f"{label}_{key}", node.params[key], namer, typedef)
                     params.append(arr)
                     setattr(cnode, key, arr)
+            if shifts:
+                cnode.template, cnode.shifts = "dense_shift", shifts
+                params += [shifts.sign, shifts.shift]
         elif node.op == "quantize":
             cnode.cast = _cast(label, values[node.inputs[0]].type, node.output.type, src, flavour, typedef)
         elif node.op == "table":
@@ -159,6 +175,33 @@ def _param_array(base: str, p: IntTensor, namer: Namer, typedef) -> CArray:
     return CArray(name, typedef(name, p.type, f"parameter {name}"), tuple(p.shape), rows)
 
 
+SHIFT_MULTIPLIERS = ("barrel", "xor", "mux", "and")
+
+
+def _shift_terms(node: Node, x: FixedType, label: str, namer: Namer, typedef, flavour: Flavour) -> ShiftTerms | None:
+    """Sign and exponent arrays for a dense node whose quantizer made every weight 0 or +-2^e."""
+    kernel: IntTensor = node.params["kernel"]
+    m = kernel.mantissa.reshape(kernel.shape[0], -1)
+    magnitudes = [abs(int(v)) for v in m.ravel()]
+    if node.attrs["multiplier"] not in SHIFT_MULTIPLIERS or any(v & (v - 1) for v in magnitudes):
+        return None
+    acc: FixedType = node.attrs["accumulator"]
+    exps = [[abs(int(v)).bit_length() - 1 - kernel.type.frac if v else 0 for v in row] for row in m]
+    signs = [[(int(v) > 0) - (int(v) < 0) for v in row] for row in m]
+    frac = max(acc.frac, x.frac)
+    integer = max(acc.integer, x.integer + (0 if x.signed else 1))
+    term = typedef(f"{label}_term", FixedType(integer + frac, integer, True),
+                   f"{label}'s inputs, exactly, and every input shifted by a weight's exponent")
+    e_bits = max(2, max(max(abs(e) for row in exps for e in row), 1).bit_length() + 1)
+    return ShiftTerms(_int_array(namer(f"{label}_sign"), signs, 2, flavour),
+                      _int_array(namer(f"{label}_shift"), exps, e_bits, flavour), term)
+
+
+def _int_array(name: str, rows: list[list[int]], bits: int, flavour: Flavour) -> CArray:
+    return CArray(name, flavour.spell_int(bits, True), (len(rows), len(rows[0])),
+                  ["{" + ", ".join(str(v) for v in row) + "}" for row in rows])
+
+
 def _cast(label: str, src_type: FixedType, dst_type: FixedType, src: CArray, flavour: Flavour, typedef) -> str:
     """`x[i]`, or `q_wide_t(x[i])` when the flavour must widen the source exactly before the cast."""
     flavour.check_cast(src_type, dst_type)
@@ -182,6 +225,10 @@ def _check_accumulator(node: Node, x: Value) -> None:
 def _comment(node: Node, values: dict[str, Value], flavour: Flavour) -> str:
     src = values[node.inputs[0]]
     out = node.output
+    if node.op == "dense" and node.attrs["multiplier"] in SHIFT_MULTIPLIERS:
+        return (f"{node.op} {src.size} -> {out.size} with {node.attrs['multiplier']} weights (each 0 or +-2^e): "
+                f"acc += (x[i] << e) or acc -= (x[i] << e) by the weight's sign, in "
+                f"{flavour.spell(node.attrs['accumulator'])}: no multiplier")
     if node.op == "dense":
         kernel = node.params["kernel"]
         start = "bias" if "bias" in node.params else "0"

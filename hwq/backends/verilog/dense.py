@@ -89,29 +89,34 @@ def _extend(i: int, t: FixedType, width: int) -> str:
 
 
 def _sum_lines(terms: list[tuple[int, str | None]], width: int) -> list[str]:
-    """`a * 8'sd3 - b + 8'sd5` over several lines; constants taken modulo 2^width, zeros left out."""
+    """`a * 8'sd3 - b + $signed({c[5:0], 2'b0}) + 8'sd5` over several lines; constants taken modulo 2^width,
+    zeros left out."""
     parts = []
     for c, operand in terms:
         c = wrap_signed(c, width)
         if c == 0:
             continue
-        if c == -(1 << (width - 1)):  # its own negation modulo 2^width: no sign to pull out
-            sign, magnitude = "+", signed_literal(c, width)
-        else:
-            sign, magnitude = ("-" if c < 0 else "+"), signed_literal(abs(c), width)
-        text = _term(operand, magnitude, abs(c) == 1)
-        parts.append((sign, text))
+        # -2^(width-1) is its own negation modulo 2^width: no sign to pull out
+        sign = "-" if c < 0 and c != -(1 << (width - 1)) else "+"
+        parts.append((sign, _term(operand, abs(c), width)))
     if not parts:
         return [f"{width}'sd0"]
     words = [("-" if parts[0][0] == "-" else "") + parts[0][1]] + [f"{s} {t}" for s, t in parts[1:]]
     return [" ".join(words[k:k + TERMS_PER_LINE]) for k in range(0, len(words), TERMS_PER_LINE)]
 
 
-def _term(operand: str | None, magnitude: str, unit: bool) -> str:
-    """A constant alone (the bias), an operand alone (weight +-1), or operand * constant."""
+def _term(operand: str | None, magnitude: int, width: int) -> str:
+    """A constant alone (the bias); an operand times a power of two as a shift (wiring, no multiplier);
+    else operand * constant. All `width` bits wide, taken modulo 2^width."""
     if operand is None:
-        return magnitude
-    return operand if unit else f"{operand} * {magnitude}"
+        return signed_literal(wrap_signed(magnitude, width), width)
+    if magnitude & (magnitude - 1) == 0:
+        k = magnitude.bit_length() - 1
+        if k == 0:
+            return operand
+        low = f"{operand}[{width - 1 - k}:0]" if width - 1 - k > 0 else f"{operand}[0]"
+        return f"$signed({{{low}, {k}'b0}})"
+    return f"{operand} * {signed_literal(magnitude, width)}"
 
 
 def _ints(m: np.ndarray, kshift: int, node: Node) -> list[list[int]]:

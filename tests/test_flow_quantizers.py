@@ -1,0 +1,144 @@
+"""Every quantizer that means something at inference, through the whole flow: Keras == simulate ==
+vitis == catapult (== verilog, slow), as a kernel quantizer and as an activation.
+
+Each model pairs one weight quantizer with one activation quantizer, so a handful of builds cover
+them all. Power-of-two, binary and ternary kernels must reach hardware without a multiplier.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+import keras
+import numpy as np
+import pytest
+from support.graphs import inputs_over_range
+from support.verilog_bundle import expected, run_bundle
+
+import hwq
+from hwq.backends.hls import emit_hls
+from hwq.backends.verilog import emit_verilog
+from hwq.frontend import UnsupportedLayerError
+from hwq.layers import QActivation, QDense
+from hwq.quantizers import get_quantizer, quantized_bits
+from hwq.sim import input_mantissas
+
+# (kernel quantizer, multiplier kind it implies, activation quantizer); strings go through get_quantizer
+PAIRS = [
+    ("quantized_bits(6,0,alpha=1)", "mult", "quantized_tanh(6)"),
+    ("quantized_bits(4,2,alpha='auto_po2')", "mult", "quantized_sigmoid(6)"),
+    ("quantized_bits(5,1)", "mult", "quantized_ulaw(8,0)"),  # a kernel's alpha=None becomes 'auto_po2'
+    ("quantized_po2(4)", "barrel", "quantized_po2(4)"),
+    ("quantized_po2(5,max_value=2)", "barrel", "quantized_relu_po2(5,max_value=4)"),
+    ("binary(alpha=1)", "xor", "binary(alpha=1)"),
+    ("binary(alpha='auto_po2')", "xor", "quantized_hswish(8,3)"),
+    ("ternary(alpha=1)", "mux", "ternary(alpha=1,threshold=0.5)"),
+    ("ternary(alpha='auto_po2')", "mux", "quantized_relu(5,2,negative_slope=0.25)"),
+    ("stochastic_ternary(alpha=1)", "mux", "quantized_bits(6,2,alpha=1)"),
+    ("quantized_linear(6,1,alpha=1)", "mult", "quantized_relu(6,0)"),
+    ("quantized_bits(6,0,alpha=1)", "mult", "quantized_bits(5,1,alpha=2.0)"),  # scale after rounding: a table
+    ("stochastic_binary(alpha=1)", "xor", "bernoulli(alpha=1)"),
+    ("binary(use_01=True,alpha=1)", "and", "quantized_linear(6,2,alpha=1)"),
+    ("quantized_bits(5,2,symmetric=1,alpha=1)", "mult", "hard_sigmoid"),
+    ("quantized_po2(6,log2_rounding='floor')", "barrel", "binary_tanh"),
+]
+# these activations go into the QDense itself: a table over the accumulator, no narrowing quantizer first
+IN_DENSE = {0, 4, 7}
+SHIFT_KINDS = ("barrel", "xor", "mux", "and")
+
+
+def _model(k: int, kernel: str, activation: str) -> keras.Model:
+    rng = np.random.default_rng(k)
+    # float64 Keras: exact while partial sums fit 52 bits (a curve's outputs can need many bits); the
+    # quantizers still compute in float32, as QKeras does, which is what the tables are filled with
+    f64 = {"dtype": "float64"}
+    model = keras.Sequential([
+        keras.Input((6,), name="x", dtype="float64"),
+        QActivation(quantized_bits(8, 3, alpha=1), name="in_q", **f64),
+        QDense(5, kernel_quantizer=get_quantizer(kernel), bias_quantizer=quantized_bits(6, 2, alpha=1), name="d1",
+               activation=get_quantizer(activation) if k in IN_DENSE else None, **f64),
+        *([] if k in IN_DENSE else [QActivation(quantized_bits(10, 4, alpha=1), name="narrow", **f64),
+                                    QActivation(get_quantizer(activation), name="act", **f64)]),
+        QDense(3, kernel_quantizer=quantized_bits(6, 0, alpha=1), bias_quantizer=quantized_bits(6, 2, alpha=1),
+               name="d2", **f64),
+    ], name=f"flow_{k}")
+    model.set_weights([rng.normal(0.0, 0.7, size=w.shape) for w in model.get_weights()])
+    return model
+
+
+@pytest.fixture(scope="module")
+def lowered():
+    out = []
+    for k, (kernel, kind, activation) in enumerate(PAIRS):
+        model = _model(k, kernel, activation)
+        graph = hwq.lower(model)
+        out.append((model, graph, kind))
+    return out
+
+
+@pytest.mark.parametrize("k", range(len(PAIRS)))
+def test_keras_equals_simulate(lowered, k: int) -> None:
+    model, graph, kind = lowered[k]
+    assert all(n.attrs.get("magnitude_bits", 0) <= 52 for n in graph.nodes), graph.summary()
+    assert graph.nodes[0].attrs["multiplier"] == kind
+    x = inputs_over_range(np.random.default_rng(k), graph, 4000)
+    np.testing.assert_array_equal(np.asarray(model.predict(x, verbose=0), dtype=np.float64), graph.simulate(x),
+                                  err_msg=f"{PAIRS[k]}\n{graph.summary()}")
+
+
+def test_non_fixed_activations_become_tables(lowered) -> None:
+    for (_, _, activation), (_, graph, _) in zip(PAIRS, lowered, strict=True):
+        ops = [n.op for n in graph.nodes]
+        tabled = "table" in ops
+        fixed = activation.startswith(("quantized_bits(6,2", "quantized_relu(6,0", "quantized_linear"))
+        assert tabled != fixed, (activation, ops)
+
+
+def test_hls_equals_simulate(lowered, tmp_path: Path) -> None:
+    jobs = [(k, fl) for k in range(len(PAIRS)) for fl in ("vitis", "catapult")]
+    projects = {(k, fl): emit_hls(lowered[k][1], tmp_path / f"{fl}_{k}", flavour=fl) for k, fl in jobs}
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda p: p.compile(), projects.values()))
+    for (k, fl), prj in projects.items():
+        graph = lowered[k][1]
+        x = inputs_over_range(np.random.default_rng(k), graph, 4000)
+        np.testing.assert_array_equal(prj.predict(x), graph.simulate(x), err_msg=f"{fl}: {PAIRS[k]}")
+        code = (prj.path / "firmware" / f"{prj.top}.cpp").read_text()
+        first_dense = re.sub(r"//.*", "", code.split("// d1:")[1].split("\n    // ")[0])
+        if lowered[k][2] in SHIFT_KINDS:
+            assert "<<" in first_dense and "*" not in first_dense, first_dense
+
+
+def test_shift_kernels_have_no_multiplier_in_verilog(lowered, tmp_path: Path) -> None:
+    for k, (_, graph, kind) in enumerate(lowered):
+        prj = emit_verilog(graph, tmp_path / f"v{k}")
+        dense = next(p for p in prj.sources if p.stem.endswith("_d1"))
+        body = re.sub(r"//.*", "", dense.read_text())
+        assert ("*" in body) == (kind not in SHIFT_KINDS), (PAIRS[k], body)
+
+
+@pytest.mark.slow
+def test_verilog_equals_simulate(lowered, tmp_path: Path) -> None:
+    graphs = [g for _, g, _ in lowered]
+    rng = np.random.default_rng(5)
+    inputs = [np.asarray(input_mantissas(g, inputs_over_range(rng, g, 1000)), dtype=np.int64) for g in graphs]
+    for k, (got, want) in enumerate(zip(run_bundle(graphs, inputs, tmp_path), expected(graphs, inputs), strict=True)):
+        np.testing.assert_array_equal(got, want, err_msg=str(PAIRS[k]))
+
+
+def test_data_dependent_activation_scale_is_refused() -> None:
+    model = keras.Sequential([keras.Input((4,)), QActivation(quantized_bits(8, 3, alpha=1), name="in_q"),
+                              QActivation(quantized_bits(4, 0, alpha="auto_po2"), name="auto_act")])
+    with pytest.raises(UnsupportedLayerError, match="auto_act.*alpha='auto_po2'"):
+        hwq.lower(model)
+
+
+def test_wide_table_input_names_the_width_that_fits() -> None:
+    model = keras.Sequential([keras.Input((4,)), QActivation(get_quantizer("quantized_tanh(6)"), name="tanh")])
+    with pytest.raises(UnsupportedLayerError, match=r"tanh.*30 bits.*at most \d+ bits"):
+        hwq.lower(model, input_type="ap_fixed<30,10>")
