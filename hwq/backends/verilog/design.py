@@ -13,10 +13,11 @@ from hwq.backends.verilog.dense import dense_view
 from hwq.backends.verilog.names import Namer
 from hwq.backends.verilog.quantize import quantize_view
 from hwq.backends.verilog.relu import relu_view
+from hwq.backends.verilog.table import table_view
 from hwq.fixed import FixedType, ap_spelling
 from hwq.ir import Graph, IRError
 
-VIEWS = {"dense": dense_view, "quantize": quantize_view, "relu": relu_view}
+VIEWS = {"dense": dense_view, "quantize": quantize_view, "relu": relu_view, "table": table_view}
 HELPERS = ("hwq_round", "hwq_saturate")  # parametrised modules every design ships
 
 
