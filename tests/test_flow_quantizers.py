@@ -17,6 +17,8 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 import keras
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from support.graphs import inputs_over_range
 from support.verilog_bundle import expected, run_bundle
 
@@ -142,3 +144,51 @@ def test_wide_table_input_names_the_width_that_fits() -> None:
     model = keras.Sequential([keras.Input((4,)), QActivation(get_quantizer("quantized_tanh(6)"), name="tanh")])
     with pytest.raises(UnsupportedLayerError, match=r"tanh.*30 bits.*at most \d+ bits"):
         hwq.lower(model, input_type="ap_fixed<30,10>")
+
+
+# --- property: random quantizer settings, Keras == simulate ------------------------------------------
+
+KERNEL_SPECS = st.one_of(
+    st.builds(lambda b, i, a: f"quantized_bits({b},{i},alpha={a!r})", st.integers(2, 8), st.integers(0, 2),
+              st.sampled_from([1, "auto_po2", None])),
+    st.builds(lambda b, m: f"quantized_po2({b},max_value={m})", st.integers(2, 6), st.sampled_from([None, 1, 4])),
+    st.builds(lambda a: f"binary(alpha={a!r})", st.sampled_from([1, "auto_po2"])),
+    st.builds(lambda a: f"ternary(alpha={a!r})", st.sampled_from([1, "auto_po2"])),
+    st.builds(lambda b, i: f"quantized_linear({b},{i},alpha=1)", st.integers(2, 8), st.integers(0, 2)),
+)
+ACTIVATION_SPECS = st.one_of(
+    st.builds(lambda b, i: f"quantized_bits({b},{i},alpha=1)", st.integers(2, 8), st.integers(0, 3)),
+    st.builds(lambda b, i, s: f"quantized_relu({b},{i},negative_slope={s})", st.integers(2, 8), st.integers(0, 3),
+              st.sampled_from([0.0, 0.25])),
+    st.builds(lambda b, m: f"quantized_po2({b},max_value={m})", st.integers(2, 6), st.sampled_from([None, 2])),
+    st.builds(lambda b: f"quantized_relu_po2({b})", st.integers(2, 6)),
+    st.builds(lambda b: f"quantized_tanh({b})", st.integers(2, 8)),
+    st.builds(lambda b: f"quantized_sigmoid({b})", st.integers(2, 8)),
+    st.builds(lambda b, i: f"quantized_hswish({b},{i})", st.integers(3, 8), st.integers(1, 3)),
+    st.builds(lambda t: f"ternary(alpha=1,threshold={t})", st.sampled_from([0.25, 0.5, 1.0])),
+    st.just("binary(alpha=1)"),
+    st.just("quantized_ulaw(6,0)"),
+)
+
+
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(KERNEL_SPECS, ACTIVATION_SPECS, st.booleans(), st.integers(0, 2**16))
+def test_random_quantizers_keras_equals_simulate(kernel: str, activation: str, in_dense: bool, seed: int) -> None:
+    model = _model(seed, kernel, activation) if not in_dense else _model_in_dense(seed, kernel, activation)
+    graph = hwq.lower(model)
+    x = inputs_over_range(np.random.default_rng(seed), graph, 500)
+    np.testing.assert_array_equal(np.asarray(model.predict(x, verbose=0), dtype=np.float64), graph.simulate(x),
+                                  err_msg=f"{kernel} / {activation} (in dense: {in_dense})\n{graph.summary()}")
+
+
+def _model_in_dense(seed: int, kernel: str, activation: str) -> keras.Model:
+    rng = np.random.default_rng(seed)
+    f64 = {"dtype": "float64"}
+    model = keras.Sequential([
+        keras.Input((6,), name="x", dtype="float64"),
+        QActivation(quantized_bits(6, 2, alpha=1), name="in_q", **f64),
+        QDense(4, kernel_quantizer=get_quantizer(kernel), bias_quantizer=quantized_bits(4, 1, alpha=1),
+               activation=get_quantizer(activation), name="d1", **f64),
+    ], name="flow_in_dense")
+    model.set_weights([rng.normal(0.0, 0.7, size=w.shape) for w in model.get_weights()])
+    return model
