@@ -9,6 +9,7 @@
 from hwq.backends import BACKENDS, Project, emit
 from hwq.fixed import FixedType, Overflow, Rounding
 from hwq.ir import Graph
+from hwq.loading import load_qkeras as load_qkeras  # re-exported: hwq.load_qkeras
 
 __version__ = "0.1.0"
 
