@@ -332,7 +332,7 @@ def test_verilog_equals_simulate_on_every_input(tmp_path: Path) -> None:
 
     _verilator()
     rng = np.random.default_rng(99)
-    cases = [(g, o) for g, o in _backend_graphs()]
+    cases = _backend_graphs()
     for width in (1, 2, 3, 4, 6, 7, 11, 12):
         for signed in (True, False):
             for kind in KINDS:
