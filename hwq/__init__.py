@@ -9,7 +9,7 @@
 from hwq.backends import BACKENDS, Project, emit
 from hwq.fixed import FixedType, Overflow, Rounding
 from hwq.ir import Graph
-from hwq.loading import load_qkeras as load_qkeras  # re-exported: hwq.load_qkeras
+from hwq.loading import load_model, load_qkeras  # noqa: F401  (hwq.load_model, hwq.load_qkeras)
 
 __version__ = "0.1.0"
 

@@ -7,6 +7,7 @@ the QKeras formulas, on weights read from the H5 files with h5py directly (not t
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import h5py
@@ -17,7 +18,7 @@ import pytest
 import hwq
 from hwq.frontend import UnsupportedLayerError
 from hwq.layers import QActivation, QDense
-from hwq.loading import ModelLoadError, QInitializer, load_qkeras
+from hwq.loading import ModelLoadError, QInitializer, load_model, load_qkeras
 
 MODELS = Path(__file__).resolve().parents[1].parent / "shared" / "models"
 needs_models = pytest.mark.skipif(not MODELS.is_dir(), reason=f"the shared QKeras models are not at {MODELS}")
@@ -25,6 +26,7 @@ needs_models = pytest.mark.skipif(not MODELS.is_dir(), reason=f"the shared QKera
 JET = ("qkeras_3layer.json", "qkeras_3layer_weights.h5")
 MNIST_DENSE = ("qkeras_mnist_dense.json", "qkeras_mnist_dense_weights.h5")
 MNIST_CNN = ("qkeras_mnist_cnn.json", "qkeras_mnist_cnn_weights.h5")
+JET_V3 = "qkeras-v3_3layer.keras"
 INPUT_TYPE = "ap_fixed<16,6>"
 
 
@@ -313,3 +315,115 @@ def test_functional_config_with_a_shared_input(tmp_path):
     expected = np_quantized_bits(x.astype(np.float64), 8, 2) + np_quantized_relu(x.astype(np.float64), 4, 1)
     np.testing.assert_array_equal(model.predict(x, verbose=0), expected)
     assert isinstance(model.get_layer("b"), QActivation)
+
+
+# -- .keras files: qkeras-v3's and hwq's -----------------------------------------------------------------------
+
+
+@needs_models
+def test_qkeras_v3_keras_file_loads_without_qkeras():
+    model = hwq.load_model(MODELS / JET_V3)
+    assert [type(layer).__name__ for layer in model.layers] == [
+        "QDense", "QActivation", "QDense", "QActivation", "QDense", "QActivation", "QDense", "Activation"]
+    assert type(model.get_layer("fc1")).__module__.startswith("hwq.")
+    assert isinstance(model.get_layer("fc1").kernel_initializer, QInitializer)
+    # the same trained weights as the Keras 2 files, read from the archive's own H5 with h5py
+    with zipfile.ZipFile(MODELS / JET_V3) as archive, archive.open("model.weights.h5") as raw, \
+            h5py.File(raw, "r") as f:
+        kernel0 = np.asarray(f["layers/q_dense/vars/0"])
+    np.testing.assert_array_equal(model.get_layer("fc1").kernel.numpy(), kernel0)
+    w = h5_weights(JET[1])
+    np.testing.assert_array_equal(kernel0, w["fc1/kernel"])
+    x = on_grid(np.random.default_rng(4), 2000, 16, 10, 16)
+    logits, _ = jet_reference(x, w)
+    # exact, as for the Keras 2 files (float32 holds every partial sum)
+    np.testing.assert_array_equal(logits_model(model, "output").predict(x, verbose=0).astype(np.float64), logits)
+
+
+def rewrite_archive(source: Path, target: Path, edit) -> Path:
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "config.json":
+                config = json.loads(data)
+                edit(config)
+                data = json.dumps(config).encode()
+            dst.writestr(item, data)
+    return target
+
+
+@needs_models
+def test_qkeras_v3_class_without_hwq_counterpart_is_named(tmp_path):
+    def edit(config):
+        fc2 = config["config"]["layers"][3]
+        fc2["class_name"], fc2["registered_name"] = "QFancyDense", "qkeras>QFancyDense"
+    path = rewrite_archive(MODELS / JET_V3, tmp_path / "bad.keras", edit)
+    with pytest.raises(ModelLoadError, match=r"layer 'fc2' \(QFancyDense\).*qkeras>QFancyDense.*no hwq counterpart"):
+        load_model(path)
+
+
+@needs_models
+def test_qkeras_v3_keras_quantization_config_in_use_is_refused(tmp_path):
+    def edit(config):
+        config["config"]["layers"][1]["config"]["quantization_config"] = {"mode": "int8"}
+    path = rewrite_archive(MODELS / JET_V3, tmp_path / "int8.keras", edit)
+    with pytest.raises(ModelLoadError, match=r"layer 'fc1' \(QDense\), field 'quantization_config'"):
+        load_model(path)
+
+
+def test_hwq_keras_file_round_trips_with_its_qinitializer(tmp_path):
+    model = load_qkeras(write_model(tmp_path, tiny_config(kernel_initializer={
+        "class_name": "QInitializer", "config": {
+            "initializer": {"class_name": "LecunUniform", "config": {"seed": 1}}, "use_scale": True,
+            "quantizer": {"class_name": "quantized_bits", "config": {"bits": 4, "integer": 0, "alpha": 1}}}})))
+    model.save(tmp_path / "tiny.keras")
+    loaded = hwq.load_model(tmp_path / "tiny.keras")
+    init = loaded.get_layer("fc").kernel_initializer
+    assert isinstance(init, QInitializer) and str(init.quantizer) == "quantized_bits(4,0,0,alpha=1)"
+    x = np.random.default_rng(5).normal(size=(64, 2)).astype(np.float32)
+    np.testing.assert_array_equal(model.predict(x, verbose=0), loaded.predict(x, verbose=0))
+
+
+def test_load_model_reads_a_tf_keras_2_whole_model_h5(tmp_path):
+    kernel = np.array([[0.25, -0.5, 0.125], [1.0, 0.0, -0.75]], np.float32)
+    with h5py.File(tmp_path / "full.h5", "w") as f:
+        f.attrs["model_config"] = json.dumps(tiny_config())
+        legacy = f.create_group("model_weights")
+        legacy.attrs["layer_names"] = np.array([b"fc"])
+        g = legacy.create_group("fc")
+        g.attrs["weight_names"] = np.array([b"fc/kernel:0", b"fc/bias:0"])
+        g.create_dataset("fc/kernel:0", data=kernel)
+        g.create_dataset("fc/bias:0", data=np.zeros(3, np.float32))
+    model = load_model(tmp_path / "full.h5")
+    np.testing.assert_array_equal(model.get_layer("fc").kernel.numpy(), kernel)
+
+
+def test_load_model_refuses_other_files_by_name(tmp_path):
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(ModelLoadError, match="notes.txt: neither"):
+        load_model(tmp_path / "notes.txt")
+    with pytest.raises(ModelLoadError, match="no such file"):
+        load_model(tmp_path / "missing.keras")
+
+
+# -- QInitializer ---------------------------------------------------------------------------------------------
+
+
+def test_qinitializer_widens_a_draw_finer_than_the_grid():
+    # every draw rounds to 0 on a 1/8 grid: the variance scale grows by max()/rms of the first draw
+    init = QInitializer(keras.initializers.VarianceScaling(scale=1e-4, seed=3), use_scale=True,
+                        quantizer="quantized_bits(4,0,alpha=1)")
+    first = np.asarray(keras.initializers.VarianceScaling(scale=1e-4, seed=3)((256, 32)))
+    init((256, 32))
+    assert init.initializer.scale == pytest.approx(1e-4 / np.sqrt(np.mean(first.astype(np.float64) ** 2)), rel=1e-5)
+    fixed = QInitializer(keras.initializers.VarianceScaling(scale=1e-4, seed=3), use_scale=False,
+                         quantizer="quantized_bits(4,0,alpha=1)")
+    fixed((256, 32))
+    assert fixed.initializer.scale == 1e-4
+
+
+def test_qinitializer_clips_to_the_quantizer_range():
+    init = QInitializer(keras.initializers.RandomNormal(stddev=5.0, seed=1), use_scale=True,
+                        quantizer="quantized_bits(6,2,alpha=1)")
+    w = np.asarray(init((64, 64)))
+    assert w.max() == 4.0 and w.min() == -4.0  # max() of quantized_bits(6,2) is 2^2
