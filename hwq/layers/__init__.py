@@ -1,8 +1,18 @@
-"""QKeras-compatible layers (QDense, QActivation), registered with Keras as "hwq>NAME"."""
+"""QKeras-compatible layers, registered with Keras as "hwq>NAME"."""
 
 import hwq.quantizers  # noqa: F401  (registers the quantizers too, so loading a .keras file needs only this import)
 from hwq.layers.constraints import Clip
 from hwq.layers.qactivation import QActivation
+from hwq.layers.qbatchnorm import QBatchNormalization
+from hwq.layers.qconv import QConv1D, QConv2D
+from hwq.layers.qconv_transpose import QConv2DTranspose
 from hwq.layers.qdense import QDense
+from hwq.layers.qdepthwise import QDepthwiseConv2D
+from hwq.layers.qpooling import QAveragePooling2D, QGlobalAveragePooling2D
+from hwq.layers.qseparable import QMobileNetSeparableConv2D, QSeparableConv1D, QSeparableConv2D
 
-__all__ = ["QDense", "QActivation", "Clip"]
+__all__ = [
+    "QDense", "QActivation", "Clip",
+    "QConv1D", "QConv2D", "QDepthwiseConv2D", "QSeparableConv1D", "QSeparableConv2D", "QMobileNetSeparableConv2D",
+    "QConv2DTranspose", "QAveragePooling2D", "QGlobalAveragePooling2D", "QBatchNormalization",
+]

@@ -1,12 +1,15 @@
-"""What QDense and QActivation share: resolving, calling and serializing quantizers and activations."""
+"""What the quantized layers share: resolving, calling and serializing quantizers and activations."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 import keras
+from keras import ops
 
+from hwq.layers.constraints import weight_constraint
 from hwq.quantizers import BaseQuantizer, get_quantizer
 
 
@@ -49,3 +52,35 @@ def serialize_activation(fn: BaseQuantizer | Callable) -> dict | str:
     if isinstance(fn, BaseQuantizer):
         return keras.saving.serialize_keras_object(fn)
     return keras.activations.serialize(fn)
+
+
+def quantized_weight(identifier: Any, constraint: Any, trainable_scale: bool = False):
+    """(internal quantizer, constraint) for one weight, as QKeras sets them up: the layer's own copy of
+    the quantizer (kernels get `_set_trainable_parameter`), and the default Clip when quantized and
+    no constraint was given."""
+    q = internal_quantizer(identifier, trainable_scale=trainable_scale)
+    return q, weight_constraint(constraint, q)
+
+
+def optional_activation(identifier: Any) -> BaseQuantizer | Callable | None:
+    """An activation that stays None when not given (pooling layers apply nothing then, as in QKeras)."""
+    return None if identifier is None else resolve_activation(identifier)
+
+
+def serialize_optional_activation(fn: BaseQuantizer | Callable | None) -> dict | str | None:
+    return None if fn is None else serialize_activation(fn)
+
+
+def add_channel_bias(outputs, bias, data_format: str):
+    """outputs + bias along the channel axis: the last one, or axis 1 for channels_first (any rank)."""
+    if data_format == "channels_first":
+        rank = len(outputs.shape)
+        bias = ops.reshape(bias, (1, -1) + (1,) * (rank - 2))
+    return ops.add(outputs, bias)
+
+
+def warn_deprecated_ranges(layer: str, **ranges: Any) -> None:
+    """QKeras still accepts the old `*_range` arguments but ignores them; say so, as it does."""
+    for name, value in ranges.items():
+        if value is not None:
+            warnings.warn(f"{name} is deprecated in {layer} (as in QKeras) and has no effect", stacklevel=3)
