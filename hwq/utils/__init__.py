@@ -1,0 +1,11 @@
+"""QKeras' model utilities for hwq models: quantizing float models, exporting quantized weights,
+loading, statistics and the quantization-noise schedule."""
+
+from hwq.utils.io import load_qmodel, quantized_model_from_json
+from hwq.utils.noise import QNoiseScheduler
+from hwq.utils.qstats import extract_model_operations, get_model_sparsity, get_quant_mode, print_qstats
+from hwq.utils.quantize import model_quantize
+from hwq.utils.quantized_weights import model_save_quantized_weights
+
+__all__ = ["model_quantize", "model_save_quantized_weights", "load_qmodel", "quantized_model_from_json",
+           "print_qstats", "extract_model_operations", "get_model_sparsity", "get_quant_mode", "QNoiseScheduler"]

@@ -1,0 +1,186 @@
+"""model_quantize: a float Keras model + QKeras' per-layer quantizer configuration -> the quantized model.
+
+The configuration maps a layer name, or else a quantized class name ("QDense", "QConv2D",
+"QActivation", ...), to its quantizers:
+
+    {"fc1": {"kernel_quantizer": "quantized_bits(4,0,1)", "bias_quantizer": "quantized_bits(4,0,1)"},
+     "QDense": {"kernel_quantizer": "quantized_bits(8,0,1)", "bias_quantizer": "quantized_bits(8,0,1)"},
+     "QActivation": {"relu": "quantized_relu(4,0)"},     # or one quantizer string for every activation
+     "act_2": "quantized_bits(6,2)"}
+
+A weight layer without a kernel (or depthwise) quantizer in the configuration stays a float layer.
+Its activation becomes the configured "activation_quantizer", or else relu/tanh/sigmoid becomes
+quantized_relu/tanh/sigmoid(activation_bits). The model is rebuilt from its Keras 3 config, so any
+model Keras can serialize works, Sequential or functional.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import keras
+
+import hwq.layers
+from hwq.loading.errors import ModelLoadError, where
+from hwq.loading.layers import drop_unused_keras3_fields
+
+WEIGHT_LAYERS = {  # float class -> the names of its quantizers (the first decides whether it is quantized)
+    "Dense": ("kernel_quantizer", "bias_quantizer"),
+    "Conv1D": ("kernel_quantizer", "bias_quantizer"),
+    "Conv2D": ("kernel_quantizer", "bias_quantizer"),
+    "Conv2DTranspose": ("kernel_quantizer", "bias_quantizer"),
+    "DepthwiseConv2D": ("depthwise_quantizer", "bias_quantizer"),
+    "SeparableConv1D": ("depthwise_quantizer", "pointwise_quantizer", "bias_quantizer"),
+    "SeparableConv2D": ("depthwise_quantizer", "pointwise_quantizer", "bias_quantizer"),
+}
+BN_QUANTIZERS = ("gamma_quantizer", "beta_quantizer", "mean_quantizer", "variance_quantizer")
+QUANTIZED_ACTIVATIONS = {"relu": "quantized_relu", "tanh": "quantized_tanh", "sigmoid": "quantized_sigmoid"}
+
+
+def model_quantize(model: keras.Model, quantizer_config: dict[str, Any], activation_bits: int,
+                   custom_objects: dict | None = None, transfer_weights: bool = False,
+                   prefer_qadaptiveactivation: bool = False, enable_bn_folding: bool = False) -> keras.Model:
+    """The quantized counterpart of `model` (QKeras' model_quantize); weights copied if transfer_weights."""
+    if enable_bn_folding:
+        raise ValueError("model_quantize: enable_bn_folding=True needs QConv2DBatchnorm/QDepthwiseConv2DBatchnorm, "
+                         "which hwq.layers does not have yet; quantize without folding")
+    serialized = copy.deepcopy(keras.saving.serialize_keras_object(model))
+    layers = serialized.get("config", {}).get("layers")
+    if not isinstance(layers, list):
+        raise ValueError(f"model_quantize: model {model.name!r} ({type(model).__name__}) has no layer list in its "
+                         "config; only Sequential and functional models can be rebuilt")
+    for entry in layers:
+        _quantize_entry(entry, quantizer_config, activation_bits, prefer_qadaptiveactivation)
+    qmodel = keras.saving.deserialize_keras_object(serialized, custom_objects=custom_objects)
+    if transfer_weights:
+        for layer, qlayer in zip(model.layers, qmodel.layers, strict=True):
+            if layer.get_weights():
+                qlayer.set_weights(copy.deepcopy(layer.get_weights()))
+    return qmodel
+
+
+def _lookup(quantizer_config: dict, layer: str, q_class: str, field: str | None = None) -> Any:
+    """The layer's own entry, else its quantized class's; then `field` of it (QKeras' lookup order)."""
+    entry = quantizer_config.get(layer, quantizer_config.get(q_class))
+    if entry is not None and field is not None:
+        return entry.get(field) if isinstance(entry, dict) else None
+    return entry
+
+
+def _quantize_entry(entry: dict, qconfig: dict, activation_bits: int, prefer_adaptive: bool) -> None:
+    class_name, config = entry.get("class_name"), entry.get("config", {})
+    name = config.get("name")
+    handler = _HANDLERS.get(class_name)
+    if handler is None:
+        return
+    q_class = handler(config, name, class_name, qconfig, activation_bits, prefer_adaptive)
+    if q_class is not None:
+        _become(entry, q_class, name)
+
+
+def _weight_layer(config, name, class_name, qconfig, activation_bits, prefer_adaptive) -> str | None:
+    q_class = "Q" + class_name
+    fields = WEIGHT_LAYERS[class_name]
+    values = {f: _lookup(qconfig, name, q_class, f) for f in fields}
+    if values[fields[0]] is None:
+        return None  # QKeras leaves a layer float when its first quantizer is not configured
+    if not config.get("use_bias", True):
+        values["bias_quantizer"] = None
+    config.update(values)
+    activation = _lookup(qconfig, name, q_class, "activation_quantizer")
+    config["activation"] = activation or _quantized_activation(config.get("activation"), activation_bits)
+    return q_class
+
+
+def _activation_layer(config, name, class_name, qconfig, activation_bits, prefer_adaptive) -> str | None:
+    order = ["QAdaptiveActivation", "QActivation"] if prefer_adaptive else ["QActivation", "QAdaptiveActivation"]
+    for q_class in order:
+        quantizer = _lookup(qconfig, name, q_class)
+        if quantizer is not None:
+            break
+    else:
+        return None  # e.g. softmax, which QKeras leaves alone unless configured
+    activation = _activation_name(config.get("activation"))
+    if isinstance(quantizer, dict):
+        if not quantizer.get(activation):
+            return None
+        quantizer = quantizer[activation]
+    config["activation"] = quantizer or _quantized_activation(activation, activation_bits)
+    return q_class
+
+
+def _relu_layer(config, name, class_name, qconfig, activation_bits, prefer_adaptive) -> str | None:
+    quantizer = _lookup(qconfig, name, "QActivation")
+    if quantizer is None:
+        return None
+    slope = config.get("negative_slope", config.get("alpha", 0.0)) or 0.0
+    kind = "leakyrelu" if slope > 0 else "relu"
+    if isinstance(quantizer, dict):
+        if not quantizer.get(kind):
+            return None
+        quantizer = quantizer[kind]
+    for key in ("max_value", "negative_slope", "alpha", "threshold"):
+        config.pop(key, None)  # a quantized relu is bounded by its own range
+    config["activation"] = quantizer or _quantized_activation("relu", activation_bits)
+    return "QActivation"
+
+
+def _batch_norm(config, name, class_name, qconfig, activation_bits, prefer_adaptive) -> str | None:
+    if name not in qconfig and "QBatchNormalization" not in qconfig:
+        return None
+    for field in BN_QUANTIZERS:
+        config[field] = _lookup(qconfig, name, "QBatchNormalization", field)
+    return "QBatchNormalization"
+
+
+def _average_pool(config, name, class_name, qconfig, activation_bits, prefer_adaptive) -> str | None:
+    q_class = "Q" + class_name
+    quantizer = _lookup(qconfig, name, q_class, "average_quantizer")
+    if quantizer is None:
+        return None
+    config["average_quantizer"] = quantizer
+    activation = _lookup(qconfig, name, q_class, "activation_quantizer")
+    if activation:
+        config["activation"] = activation
+    return q_class
+
+
+_HANDLERS: dict[str, Callable] = {
+    **{c: _weight_layer for c in WEIGHT_LAYERS},
+    "Activation": _activation_layer,
+    "ReLU": _relu_layer,
+    "LeakyReLU": _relu_layer,
+    "BatchNormalization": _batch_norm,
+    "AveragePooling2D": _average_pool,
+    "GlobalAveragePooling2D": _average_pool,
+}
+
+
+def _activation_name(activation: Any) -> str | None:
+    if activation is None or isinstance(activation, str):
+        return activation
+    if isinstance(activation, dict):  # a serialized Keras function: {"class_name": "function", "config": "relu"}
+        inner = activation.get("config")
+        return inner if isinstance(inner, str) else activation.get("class_name")
+    return getattr(activation, "__name__", type(activation).__name__)
+
+
+def _quantized_activation(activation: Any, bits: int) -> Any:
+    """relu/tanh/sigmoid -> their quantized versions with `bits` bits; anything else unchanged."""
+    name = _activation_name(activation)
+    if name in QUANTIZED_ACTIVATIONS:
+        return f"{QUANTIZED_ACTIVATIONS[name]}({bits})"
+    return activation
+
+
+def _become(entry: dict, q_class: str, layer: str) -> None:
+    cls = getattr(hwq.layers, q_class, None)
+    if not (isinstance(cls, type) and issubclass(cls, keras.layers.Layer)):
+        raise ModelLoadError(f"{where(layer, class_name=entry.get('class_name'))}: the configuration asks for "
+                             f"{q_class}, which hwq.layers does not have (yet)")
+    entry["class_name"] = q_class
+    entry["module"] = cls.__module__
+    entry["registered_name"] = f"hwq>{q_class}"
+    entry["config"] = drop_unused_keras3_fields(entry.get("config", {}), layer, q_class)
