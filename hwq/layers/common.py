@@ -84,3 +84,11 @@ def warn_deprecated_ranges(layer: str, **ranges: Any) -> None:
     for name, value in ranges.items():
         if value is not None:
             warnings.warn(f"{name} is deprecated in {layer} (as in QKeras) and has no effect", stacklevel=3)
+
+
+def scale_channels(outputs, scale, data_format: str):
+    """outputs · scale along the channel axis (see add_channel_bias)."""
+    if data_format == "channels_first":
+        rank = len(outputs.shape)
+        scale = ops.reshape(scale, (1, -1) + (1,) * (rank - 2))
+    return ops.multiply(outputs, scale)
