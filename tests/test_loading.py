@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import hwq
+import hwq.layers
 from hwq.frontend import UnsupportedLayerError
 from hwq.layers import QActivation, QDense
 from hwq.loading import ModelLoadError, QInitializer, load_model, load_qkeras
@@ -207,6 +208,52 @@ def test_mnist_dense_lowers_with_shift_multipliers_and_simulates_like_keras():
     assert [n.attrs["multiplier"] for n in graph.nodes if n.op == "dense"] == ["barrel", "mult"]
     x = on_grid(np.random.default_rng(3), 10_000, 16, 10, 784)
     np.testing.assert_array_equal(graph.simulate(x), logits.predict(x, verbose=0).astype(np.float64))
+
+
+# -- the MNIST CNN --------------------------------------------------------------------------------------------
+
+needs_qconv2d = pytest.mark.skipif(not hasattr(hwq.layers, "QConv2D"), reason="hwq.layers has no QConv2D yet")
+
+
+def np_conv2d_valid(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """Stride-1 'valid' convolution, channels last: out[n,i,j,o] = sum x[n,i+a,j+b,c]·k[a,b,c,o] + bias[o]."""
+    kh, kw = kernel.shape[:2]
+    windows = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(1, 2))  # n, i, j, c, a, b
+    return np.einsum("nijcab,abco->nijo", windows, kernel) + bias
+
+
+def np_max_pool_2x2(x: np.ndarray) -> np.ndarray:
+    n, h, w, c = x.shape
+    h2, w2 = h // 2, w // 2
+    return x[:, :2 * h2, :2 * w2, :].reshape(n, h2, 2, w2, 2, c).max(axis=(2, 4))
+
+
+def mnist_cnn_reference(x: np.ndarray, w: dict[str, np.ndarray]) -> np.ndarray:
+    """Two QConv2D(16, 3x3, quantized_bits(6,0,alpha=1), relu) + quantized_relu(6,0) + 2x2 max pool, then
+    QDense(10, quantized_bits(6,0,alpha=1)): the logits."""
+    h = x.astype(np.float64)
+    for conv in ("q_conv2d", "q_conv2d_1"):
+        h = np_conv2d_valid(h, np_quantized_bits(w[f"{conv}/kernel"], 6, 0), np_quantized_bits(w[f"{conv}/bias"], 6, 0))
+        h = np_max_pool_2x2(np_quantized_relu(np.maximum(h, 0.0), 6, 0))
+    h = h.reshape(len(h), -1)  # Flatten, channels last; Dropout does nothing at inference
+    return h @ np_quantized_bits(w["q_dense/kernel"], 6, 0) + np_quantized_bits(w["q_dense/bias"], 6, 0)
+
+
+@needs_models
+@needs_qconv2d
+def test_mnist_cnn_loads_and_its_logits_equal_numpy_qkeras_formulas():
+    model = load(MNIST_CNN)
+    assert [type(layer).__name__ for layer in model.layers] == [
+        "QConv2D", "QActivation", "MaxPooling2D", "QConv2D", "QActivation", "MaxPooling2D", "Flatten", "Dropout",
+        "QDense", "Activation"]
+    conv = model.get_layer("q_conv2d")
+    assert str(conv.kernel_quantizer_internal) == "quantized_bits(6,0,0,alpha=1)"
+    w = h5_weights(MNIST_CNN[1])
+    np.testing.assert_array_equal(conv.kernel.numpy(), w["q_conv2d/kernel"])
+    # pixels on an 8-bit grid: every partial sum then fits float32's 24 bits, so Keras is exact
+    x = (np.random.default_rng(6).integers(0, 256, size=(200, 28, 28, 1)) / 256).astype(np.float32)
+    logits = logits_model(model, "q_dense").predict(x, verbose=0).astype(np.float64)
+    np.testing.assert_array_equal(logits, mnist_cnn_reference(x, w))
 
 
 # -- errors name the layer and the field ---------------------------------------------------------------------

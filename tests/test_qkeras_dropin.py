@@ -59,7 +59,6 @@ def hwq_script(script: str) -> str:
     return script
 
 
-@pytest.mark.slow  # trains (a few seconds on a shared core)
 def test_qkeras_script_trains_saves_loads_and_lowers_with_imports_changed_only(tmp_path, capsys):
     namespace = {"WORK": str(tmp_path)}
     exec(compile(hwq_script(QKERAS_SCRIPT), "qkeras_script.py", "exec"), namespace)  # noqa: S102
