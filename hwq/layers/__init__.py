@@ -3,6 +3,7 @@
 import hwq.quantizers  # noqa: F401  (registers the quantizers too, so loading a .keras file needs only this import)
 from hwq.layers.constraints import Clip
 from hwq.layers.qactivation import QActivation
+from hwq.layers.qadaptive import QAdaptiveActivation
 from hwq.layers.qbatchnorm import QBatchNormalization
 from hwq.layers.qconv import QConv1D, QConv2D
 from hwq.layers.qconv_transpose import QConv2DTranspose
@@ -17,5 +18,5 @@ __all__ = [
     "QDense", "QActivation", "Clip",
     "QConv1D", "QConv2D", "QDepthwiseConv2D", "QSeparableConv1D", "QSeparableConv2D", "QMobileNetSeparableConv2D",
     "QConv2DTranspose", "QAveragePooling2D", "QGlobalAveragePooling2D", "QBatchNormalization",
-    "QDenseBatchnorm", "QConv2DBatchnorm", "QDepthwiseConv2DBatchnorm",
+    "QDenseBatchnorm", "QConv2DBatchnorm", "QDepthwiseConv2DBatchnorm", "QAdaptiveActivation",
 ]
