@@ -99,12 +99,22 @@ def test_model_quantize_leaves_unconfigured_layers_float():
     assert qmodel.get_layer("d2").bias_quantizer_internal is None
 
 
-def test_model_quantize_names_the_layer_when_hwq_lacks_the_class():
+def test_model_quantize_names_the_layer_when_hwq_lacks_the_class(monkeypatch):
+    monkeypatch.delattr(hwq.layers, "QAdaptiveActivation", raising=False)
     with pytest.raises(ModelLoadError, match=r"layer 'act' \(Activation\).*QAdaptiveActivation"):
         model_quantize(float_model(), {"QAdaptiveActivation": "quantized_relu(4)"}, 4,
                        prefer_qadaptiveactivation=True)
     with pytest.raises(ValueError, match="enable_bn_folding"):
         model_quantize(float_model(), QCONFIG, 4, enable_bn_folding=True)
+
+
+@pytest.mark.skipif(not hasattr(hwq.layers, "QAdaptiveActivation"), reason="hwq.layers has no QAdaptiveActivation yet")
+def test_model_quantize_prefers_adaptive_activations_when_asked():
+    qmodel = model_quantize(float_model(), {"QAdaptiveActivation": "quantized_relu(4)"}, 4,
+                            prefer_qadaptiveactivation=True)
+    act = qmodel.get_layer("act")
+    assert type(act).__name__ == "QAdaptiveActivation" and act.total_bits == 4
+    assert type(qmodel.get_layer("sm")).__name__ == "QAdaptiveActivation"  # a plain string applies to every one
 
 
 @pytest.mark.skipif(not hasattr(hwq.layers, "QConv2D"), reason="hwq.layers has no QConv2D yet")

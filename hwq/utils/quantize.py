@@ -107,6 +107,16 @@ def _activation_layer(config, name, class_name, qconfig, activation_bits, prefer
         if not quantizer.get(activation):
             return None
         quantizer = quantizer[activation]
+    if q_class == "QAdaptiveActivation" and quantizer:
+        # QAdaptiveActivation takes the quantizer's name and its total bits: "quantized_relu(4)" -> 4 bits
+        text = str(quantizer)
+        if "," in text:
+            raise ValueError(f"layer {name!r}: QAdaptiveActivation takes a quantizer with only its bits, such as "
+                             f"'quantized_relu(4)', got {text!r}")
+        digits = "".join(ch for ch in text if ch.isdigit())
+        config["total_bits"] = int(digits) if digits else activation_bits
+        config["activation"] = text.split("(", 1)[0]
+        return q_class
     config["activation"] = quantizer or _quantized_activation(activation, activation_bits)
     return q_class
 
