@@ -135,7 +135,7 @@ def _layers_with_input_quantizers(model: keras.Model):
         yield layer, x_quantizer
         name = type(layer).__name__
         if name in ("QActivation", "QAdaptiveActivation"):
-            q = layer.quantizer if layer.quantizer is not None else layer.activation
+            q = getattr(layer, "quantizer", None) or getattr(layer, "activation", None)
         elif name in COUNTED or name in ("QConv2DTranspose",):
             q = layer.activation
         else:
