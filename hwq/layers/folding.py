@@ -31,8 +31,9 @@ import keras
 from keras import ops
 
 FOLDING_MODES = ("ema_stats_folding", "batch_stats_folding")
-# BatchNormalization settings qkeras-v3 writes into folded layers' configs but does not use
-LEGACY_BN_OPTIONS = ("synchronized", "renorm", "renorm_clipping", "renorm_momentum")
+# BatchNormalization settings QKeras (Keras 2) and qkeras-v3 write into folded layers' configs but do not use
+LEGACY_BN_OPTIONS = ("synchronized", "renorm", "renorm_clipping", "renorm_momentum", "fused", "virtual_batch_size",
+                     "adjustment")
 BN_CONFIG_KEYS = ("axis", "momentum", "epsilon", "center", "scale", "beta_initializer", "gamma_initializer",
                   "moving_mean_initializer", "moving_variance_initializer", "beta_regularizer", "gamma_regularizer",
                   "beta_constraint", "gamma_constraint")
