@@ -1,10 +1,12 @@
-"""A model using every quantized layer trains, saves to .keras, loads without custom_objects, and predicts
-identically; the loaded layers keep their quantizers and their state (moving statistics, step counters)."""
+"""Every layer's quantizer arguments take objects, strings and dicts; a model using every quantized layer
+trains, saves to .keras, loads without custom_objects, and predicts identically; the loaded layers keep
+their quantizers and their state (moving statistics, step counters)."""
 
 from __future__ import annotations
 
 import keras
 import numpy as np
+import pytest
 
 from hwq.layers import (
     QActivation,
@@ -24,6 +26,7 @@ from hwq.layers import (
     QSeparableConv1D,
     QSeparableConv2D,
 )
+from hwq.quantizers import quantized_bits
 
 K = "quantized_bits(4,0,1)"           # becomes 'auto_po2' on kernels
 K1 = "quantized_bits(6,1,alpha=1)"
@@ -88,3 +91,36 @@ def test_every_layer_trains_saves_and_loads(tmp_path):
     batch = x[:8]
     for a, b in zip(model(batch, training=True), loaded(batch, training=True), strict=True):
         assert np.array_equal(np.asarray(a), np.asarray(b))
+
+
+# every quantizer argument of every layer, and whether QKeras' _set_trainable_parameter applies to it
+QUANTIZER_ARGUMENTS = [
+    (QConv1D, (2, 3), "kernel_quantizer", True), (QConv1D, (2, 3), "bias_quantizer", False),
+    (QConv2D, (2, 3), "kernel_quantizer", True), (QConv2D, (2, 3), "bias_quantizer", False),
+    (QDepthwiseConv2D, (3,), "depthwise_quantizer", True), (QDepthwiseConv2D, (3,), "bias_quantizer", False),
+    (QSeparableConv1D, (2, 3), "depthwise_quantizer", True), (QSeparableConv1D, (2, 3), "pointwise_quantizer", True),
+    (QSeparableConv2D, (2, 3), "depthwise_quantizer", True), (QSeparableConv2D, (2, 3), "pointwise_quantizer", True),
+    (QSeparableConv2D, (2, 3), "bias_quantizer", False),
+    (QConv2DTranspose, (2, 3), "kernel_quantizer", True), (QConv2DTranspose, (2, 3), "bias_quantizer", False),
+    (QAveragePooling2D, (), "average_quantizer", False), (QGlobalAveragePooling2D, (), "average_quantizer", False),
+    (QBatchNormalization, (), "gamma_quantizer", True), (QBatchNormalization, (), "variance_quantizer", True),
+    (QBatchNormalization, (), "beta_quantizer", False), (QBatchNormalization, (), "mean_quantizer", False),
+    (QDenseBatchnorm, (2,), "kernel_quantizer", True), (QDenseBatchnorm, (2,), "bias_quantizer", False),
+    (QConv2DBatchnorm, (2, 3), "kernel_quantizer", True), (QConv2DBatchnorm, (2, 3), "bias_quantizer", False),
+    (QDepthwiseConv2DBatchnorm, (3,), "depthwise_quantizer", True),
+    (QDepthwiseConv2DBatchnorm, (3,), "bias_quantizer", False),
+]
+
+
+@pytest.mark.parametrize("cls,args,argument,trainable_scale", QUANTIZER_ARGUMENTS,
+                         ids=[f"{c.__name__}-{a}" for c, _, a, _ in QUANTIZER_ARGUMENTS])
+def test_quantizer_arguments_take_objects_strings_and_dicts(cls, args, argument, trainable_scale):
+    given = quantized_bits(5, 1)
+    forms = [given, "quantized_bits(5,1)", keras.saving.serialize_keras_object(given),
+             {"class_name": "quantized_bits", "config": {"bits": 5, "integer": 1}}]  # a QKeras-style dict
+    expected = "quantized_bits(5,1,1,alpha='auto_po2')" if trainable_scale else "quantized_bits(5,1,0)"
+    for form in forms:
+        layer = cls(*args, **{argument: form})
+        assert str(getattr(layer, f"{argument}_internal")) == expected, form
+        assert getattr(layer, argument) == form  # QKeras keeps what the user gave (Keras copies dicts)
+    assert given.alpha is None  # layers quantize with their own copy
