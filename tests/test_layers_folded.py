@@ -73,6 +73,9 @@ def test_qdense_batchnorm_inference_folds_moving_statistics(use_bias):
     assert np.array_equal(np.asarray(layer(x, training=False)), ref.quantized_relu_fixed(pre, 6, 2))
     folded_kernel, folded_bias = (np.asarray(t) for t in layer.get_folded_weights())
     assert np.array_equal(folded_kernel, p.kernel * k) and np.array_equal(folded_bias, b)
+    q_kernel, q_bias = (np.asarray(t) for t in layer.get_quantized_folded_weights())
+    assert np.array_equal(q_kernel, ref.quantized_bits_fixed(p.kernel * k, 6, 2))
+    assert np.array_equal(q_bias, ref.quantized_bits_fixed(b, 8, 3))
 
 
 @pytest.mark.parametrize("padding,strides,data_format", [("valid", (1, 1), "channels_last"),
@@ -95,6 +98,19 @@ def test_qconv2d_batchnorm_inference_folds_moving_statistics(padding, strides, d
     assert np.array_equal(y, expected)
 
 
+def test_qconv2d_batchnorm_applies_the_mask_after_quantizing():
+    mask = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]], np.float32)
+    layer = QConv2DBatchnorm(2, 3, kernel_quantizer=K6, bias_quantizer=B8, mask=mask)
+    layer.build((None, 5, 5, 2))
+    p = Params((3, 3, 2, 2), 2)
+    p.load(layer)
+    k, b = p.folded()
+    q_kernel = ref.quantized_bits_fixed(p.kernel * k, 6, 2) * mask[:, :, None, None]
+    x = dyadic((2, 5, 5, 2))
+    assert np.array_equal(np.asarray(layer(x)), ref.conv(x, q_kernel) + ref.quantized_bits_fixed(b, 8, 3))
+    assert np.array_equal(np.asarray(layer.get_quantized_folded_weights()[0]), q_kernel)
+
+
 @pytest.mark.parametrize("multiplier", [1, 2])
 def test_qdepthwise_conv2d_batchnorm_inference_folds_per_output_channel(multiplier):
     layer = QDepthwiseConv2DBatchnorm(3, depth_multiplier=multiplier, padding="same", depthwise_quantizer=K6,
@@ -108,6 +124,7 @@ def test_qdepthwise_conv2d_batchnorm_inference_folds_per_output_channel(multipli
     expected = ref.depthwise_conv(x, ref.quantized_bits_fixed(folded, 6, 2), padding="same")
     assert np.array_equal(np.asarray(layer(x)), expected + ref.quantized_bits_fixed(b, 8, 3))
     assert np.array_equal(np.asarray(layer.get_folded_weights()[0]), folded)
+    assert np.array_equal(np.asarray(layer.get_quantized_folded_weights()[0]), ref.quantized_bits_fixed(folded, 6, 2))
 
 
 def test_folding_without_center_or_scale():

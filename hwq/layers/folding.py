@@ -30,6 +30,8 @@ from typing import Any, NamedTuple
 import keras
 from keras import ops
 
+from hwq.layers.common import apply
+
 FOLDING_MODES = ("ema_stats_folding", "batch_stats_folding")
 # BatchNormalization settings QKeras (Keras 2) and qkeras-v3 write into folded layers' configs but do not use
 LEGACY_BN_OPTIONS = ("synchronized", "renorm", "renorm_clipping", "renorm_momentum", "fused", "virtual_batch_size",
@@ -53,7 +55,11 @@ def pop_legacy_bn_options(kwargs: dict) -> None:
 
 
 class BatchnormFoldingMixin:
-    """Mixed in before a quantized layer class; the layer provides `_channel_axis()` and calls these."""
+    """Mixed in before a quantized layer class; the layer provides `_channel_axis()`, `_fold_parts()`,
+    `_scale_kernel()` and calls these."""
+
+    # the attribute holding the kernel's quantizer
+    folded_kernel_quantizer = "kernel_quantizer_internal"
 
     def _init_folding(self, bn_args: dict[str, Any], trainable: bool, ema_freeze_delay: int | None,
                       folding_mode: str) -> None:
@@ -168,3 +174,14 @@ class BatchnormFoldingMixin:
         kernel, bias = self._fold_parts()
         folding = self._inference_folding(bias)
         return [self._scale_kernel(kernel, folding.kernel_scale), folding.bias]
+
+    def get_quantized_folded_weights(self) -> list:
+        """[Q(folded kernel), Q(folded bias)]: the constants an inference call multiplies and adds, computed
+        by the same functions as call() (what a hardware implementation holds)."""
+        kernel, bias = self.get_folded_weights()
+        q_kernel = apply(getattr(self, self.folded_kernel_quantizer), kernel, False)
+        return [self._masked(q_kernel), apply(self.bias_quantizer_internal, bias, False)]
+
+    def _masked(self, kernel):
+        """Kernel taps a layer removes (QConv2D's mask); none by default."""
+        return kernel

@@ -25,7 +25,7 @@ class QConv1D(QConvMixin, keras.layers.Conv1D):
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
                  bias_constraint=None, kernel_quantizer=None, bias_quantizer=None, kernel_range=None,
                  bias_range=None, **kwargs) -> None:
-        warn_deprecated_ranges("QConv1D", kernel_range=kernel_range, bias_range=bias_range)
+        warn_deprecated_ranges(type(self).__name__, kernel_range=kernel_range, bias_range=bias_range)
         quantizers, constraints = setup_weight_quantizers({"kernel": (kernel_quantizer, kernel_constraint)},
                                                           bias_quantizer, bias_constraint, use_bias)
         super().__init__(filters=filters, kernel_size=kernel_size, strides=strides, padding=padding,

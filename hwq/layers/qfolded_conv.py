@@ -39,9 +39,6 @@ class _FoldedConvMixin(BatchnormFoldingMixin):
         outputs = add_channel_bias(outputs, self._quantized("bias", folding.bias, training), self.data_format)
         return apply(self.activation, outputs, training)
 
-    def _masked(self, kernel):
-        return kernel
-
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update(self._folding_config())
@@ -103,6 +100,8 @@ class QConv2DBatchnorm(_FoldedConvMixin, QConv2D):
 @keras.saving.register_keras_serializable(package="hwq")
 class QDepthwiseConv2DBatchnorm(_FoldedConvMixin, QDepthwiseConv2D):
     """QDepthwiseConv2D followed by a folded batch normalization (one per output channel c·multiplier + m)."""
+
+    folded_kernel_quantizer = "depthwise_quantizer_internal"
 
     def __init__(self, kernel_size, strides=(1, 1), padding: str = "VALID", depth_multiplier: int = 1,
                  data_format: str | None = None, activation=None, use_bias: bool = True,
