@@ -22,9 +22,13 @@ from pathlib import Path
 
 from hwq.toolchain import ToolchainError, cache_dir, verilator_root
 
-# C++ optimisation: -O1 for the model's evaluation code (fast enough to build, ~2x faster than -O0 to
-# run), -O0 for its run-once construction code; the runtime is built once, so it gets -O1 too.
+# C++ optimisation: -O1 for the model's evaluation code (about 2x faster than -O0 to run), -O0 for its
+# run-once construction code; the runtime is built once, so it gets -O1 too. A large design (e.g. a 784-input
+# dense layer, megabytes of generated C++) evaluates at -O0: there -O1 costs minutes of compiling, while
+# co-simulation is bound by cocotb's per-clock Python anyway.
 OPT_FLAGS = ("OPT_FAST=-O1", "OPT_SLOW=-O0", "OPT_GLOBAL=-O1")
+LARGE_DESIGN_OPT = "OPT_FAST=-O0"
+LARGE_DESIGN_BYTES = 256 * 1024  # of Verilog sources
 # The PyPI wheel's makefile leaves this blank, which breaks builds that use precompiled headers.
 PCH_FLAG = "CFG_CXXFLAGS_PCH_I=-include"
 # cocotb's runner marks every signal public (--public-flat-rw), which keeps each wire of a big datapath
@@ -61,7 +65,7 @@ def build(sources: list[Path], top: str, build_dir: Path) -> None:
     from cocotb_tools.runner import get_runner
 
     runtime = _cached_runtime()
-    makeflags = [PCH_FLAG, *OPT_FLAGS]
+    makeflags = [f"-j{os.cpu_count() or 1}", PCH_FLAG, *design_opt_flags(sources)]
     if runtime is not None:  # link the cached runtime instead of compiling it
         makeflags += ["VM_GLOBAL_FAST=", "VM_GLOBAL_SLOW=", "VM_USER_CLASSES=", f"USER_LDFLAGS={runtime}"]
     build_dir.mkdir(parents=True, exist_ok=True)
@@ -77,6 +81,14 @@ def build(sources: list[Path], top: str, build_dir: Path) -> None:
             raise SimulationError(f"Verilator build of {top} failed ({e}); {log}:\n{tail(log)}") from None
     if runtime is None:
         _keep_runtime(build_dir)
+
+
+def design_opt_flags(sources: list[Path]) -> list[str]:
+    """The make variables for the C++ optimisation of this design (see OPT_FLAGS)."""
+    flags = list(OPT_FLAGS)
+    if sum(Path(s).stat().st_size for s in sources) > LARGE_DESIGN_BYTES:
+        flags[0] = LARGE_DESIGN_OPT
+    return flags
 
 
 def run_test(module: str, top: str, build_dir: Path, work_dir: Path, env: dict[str, str]) -> None:
@@ -138,7 +150,7 @@ def _runtime_path() -> Path | None:
     version = (root / "include" / "verilated_config.h").read_text(errors="replace") \
         if (root / "include" / "verilated_config.h").is_file() else ""
     key = hashlib.sha256("\n".join([str(root.resolve()), version, cocotb.__version__, cxx, PCH_FLAG,
-                                    *OPT_FLAGS]).encode()).hexdigest()[:16]
+                                    *OPT_FLAGS]).encode()).hexdigest()[:16]  # the runtime's flags are fixed
     path = cache_dir() / "verilator-runtime" / key / "runtime.o"
     return None if re.search(r"\s", str(path)) else path  # make cannot take a path with spaces
 
