@@ -9,7 +9,7 @@
 from hwq.backends import BACKENDS, Project, emit
 from hwq.fixed import FixedType, Overflow, Rounding
 from hwq.ir import Graph
-from hwq.loading import load_model, load_qkeras  # noqa: F401  (hwq.load_model, hwq.load_qkeras)
+from hwq.loading import load_model, load_qkeras
 
 __version__ = "0.1.0"
 
@@ -21,4 +21,5 @@ def lower(model, input_type=None, name=None) -> Graph:
     return _lower(model, input_type=input_type, name=name)
 
 
-__all__ = ["lower", "emit", "Graph", "Project", "BACKENDS", "FixedType", "Rounding", "Overflow", "__version__"]
+__all__ = ["lower", "emit", "load_model", "load_qkeras", "Graph", "Project", "BACKENDS", "FixedType", "Rounding",
+           "Overflow", "__version__"]

@@ -52,6 +52,8 @@ PAIRS = [
 # these activations go into the QDense itself: a table over the accumulator, no narrowing quantizer first
 IN_DENSE = {0, 4, 7}
 SHIFT_KINDS = ("barrel", "xor", "mux", "and")
+# the first layer's bias quantizer, by model: biases are constants held exactly, whatever their kind
+BIASES = ["quantized_bits(6,2,alpha=1)", "quantized_po2(4)", "ternary(alpha=1)", "quantized_linear(5,2,alpha=1)"]
 
 
 def _model(k: int, kernel: str, activation: str) -> keras.Model:
@@ -62,7 +64,8 @@ def _model(k: int, kernel: str, activation: str) -> keras.Model:
     model = keras.Sequential([
         keras.Input((6,), name="x", dtype="float64"),
         QActivation(quantized_bits(8, 3, alpha=1), name="in_q", **f64),
-        QDense(5, kernel_quantizer=get_quantizer(kernel), bias_quantizer=quantized_bits(6, 2, alpha=1), name="d1",
+        QDense(5, kernel_quantizer=get_quantizer(kernel), bias_quantizer=get_quantizer(BIASES[k % len(BIASES)]),
+               name="d1",
                activation=get_quantizer(activation) if k in IN_DENSE else None, **f64),
         *([] if k in IN_DENSE else [QActivation(quantized_bits(10, 4, alpha=1), name="narrow", **f64),
                                     QActivation(get_quantizer(activation), name="act", **f64)]),
