@@ -14,11 +14,11 @@ from hwq.loading import load_model, load_qkeras
 __version__ = "0.1.0"
 
 
-def lower(model, input_type=None, name=None) -> Graph:
+def lower(model, input_type=None, name=None, until=None) -> Graph:
     """Lower a Keras model of hwq layers to an annotated IR graph (see hwq.frontend.lower)."""
     from hwq.frontend import lower as _lower
 
-    return _lower(model, input_type=input_type, name=name)
+    return _lower(model, input_type=input_type, name=name, until=until)
 
 
 __all__ = ["lower", "emit", "load_model", "load_qkeras", "Graph", "Project", "BACKENDS", "FixedType", "Rounding",

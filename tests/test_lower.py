@@ -106,3 +106,17 @@ def test_cli_convert_refuses_existing_folder_unless_overwrite(tmp_path, capsys):
     assert cli_main(["convert", str(path), "-o", str(out), "--backend", "catapult", "--overwrite"]) == 0
     assert cli_main(["report", str(path)]) == 0
     assert "accumulator" in capsys.readouterr().out
+
+
+def test_until_lowers_up_to_a_layer_and_says_what_is_left_out():
+    model = small_model(qdense(name="logits", units=2), keras.layers.Activation("softmax", name="probs"))
+    with pytest.raises(UnsupportedLayerError, match="probs.*softmax.*until="):
+        hwq.lower(model)
+    graph = hwq.lower(model, until="logits")
+    assert graph.meta["left_out"] == ["probs"]
+    assert "not lowered (the exact chain stops before them): probs" in graph.summary()
+    x = np.random.default_rng(0).uniform(-10, 10, size=(300, 4)).astype(np.float32)
+    logits = keras.Model(model.inputs, model.get_layer("logits").output)
+    np.testing.assert_array_equal(graph.simulate(x), logits.predict(x, verbose=0).astype(np.float64))
+    with pytest.raises(UnsupportedLayerError, match="until='nope'.*no such layer"):
+        hwq.lower(model, until="nope")

@@ -40,9 +40,11 @@ def lower_activation(ctx: LoweringContext, layer, activation) -> None:
         name = ctx.name(f"{layer.name}_relu")
         ctx.add(layer.name, relu_node(name, ctx.current, ctx.name(f"{name}_out")))
         return
+    hint = f"; pass until= the layer before {layer.name!r} to lower up to it" if type(layer).__name__ == "Activation" \
+        else ""
     raise UnsupportedLayerError(
         f"layer {layer.name!r} ({type(layer).__name__}): activation {kind!r} has no exact fixed-point "
-        f"form; supported: {SUPPORTED}")
+        f"form; supported: {SUPPORTED}{hint}")
 
 
 def _activation_kind(layer, quantizer) -> HwKind:

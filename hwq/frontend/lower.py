@@ -28,18 +28,23 @@ LOWERINGS: dict[str, Callable] = {
 }
 
 
-def lower(model, input_type: str | FixedType | None = None, name: str | None = None) -> Graph:
+def lower(model, input_type: str | FixedType | None = None, name: str | None = None,
+          until: str | None = None) -> Graph:
     """Lower a Keras model built from hwq layers into an annotated, validated IR graph.
 
     The input port carries the type of the model's first quantizer (a leading QActivation);
-    a model without one needs `input_type`, e.g. "ap_fixed<16,6>".
+    a model without one needs `input_type`, e.g. "ap_fixed<16,6>". `until` names the last layer to
+    lower: a model ending in float layers (a softmax) is lowered up to its logits, and the graph's
+    meta says which layers were left out.
     """
     layers = _layer_chain(model)
+    left_out = _cut(model, layers, until)
+    layers = layers[:len(layers) - len(left_out)]
     for layer in layers:
         if type(layer).__name__ not in LOWERINGS:
             raise UnsupportedLayerError(
                 f"layer {layer.name!r} of type {type(layer).__name__} is not supported by hwq.lower(); "
-                f"supported layers: {', '.join(sorted(LOWERINGS))}")
+                f"supported layers: {', '.join(sorted(LOWERINGS))}{_until_hint(layers, layer)}")
     port_type, layers = _input_port(model, layers, input_type)
     taken: set[str] = set()
     x = Value(legal_identifier(f"{model.name}_input", taken), tuple(model.input_shape[1:]), port_type)
@@ -50,8 +55,28 @@ def lower(model, input_type: str | FixedType | None = None, name: str | None = N
         raise UnsupportedLayerError(f"model {model.name!r} has no layer that computes anything to lower")
     graph = Graph(legal_identifier(name or model.name), [x], ctx.nodes, [ctx.current.name],
                   {"source": model.name, "layers": ctx.layer_nodes})
+    if left_out:
+        graph.meta["left_out"] = [layer.name for layer in left_out]  # the exact chain stops before these
     graph.meta["notes"] = {"keras_float32_exact": _float32_exact(graph)}
     return graph.validate()
+
+
+def _cut(model, layers: list, until: str | None) -> list:
+    """The layers after `until` (none when until is None)."""
+    if until is None:
+        return []
+    names = [layer.name for layer in layers]
+    if until not in names:
+        raise UnsupportedLayerError(f"until={until!r}: model {model.name!r} has no such layer; its layers: "
+                                    f"{', '.join(names)}")
+    return layers[names.index(until) + 1:]
+
+
+def _until_hint(layers: list, layer) -> str:
+    k = layers.index(layer)
+    if k == 0:
+        return ""
+    return f"; to lower the model up to the layer before it, pass until={layers[k - 1].name!r}"
 
 
 def _layer_chain(model) -> list:

@@ -24,6 +24,8 @@ def summary(graph) -> str:
             lines.append("  ".join("-" * w for w in widths))
     for key, val in graph.meta.get("notes", {}).items():
         lines.append(f"{key}: {val}")
+    if graph.meta.get("left_out"):
+        lines.append(f"not lowered (the exact chain stops before them): {', '.join(graph.meta['left_out'])}")
     return "\n".join(lines)
 
 
