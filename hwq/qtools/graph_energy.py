@@ -1,0 +1,101 @@
+"""graph_energy: the Horowitz energy of a lowered hwq Graph, node by node, from the IR's own types.
+
+Where QTools sizes accumulators with QKeras' worst-case formula, this reads what the backends build:
+the accumulator type of each dense node (interval arithmetic on the actual weights), its multiplier
+kind, and the width of every value. Weights are priced at the bits their kind needs in memory
+(1 for ±c and {0, c}, 2 for ternary, sign + exponent for powers of two, the fixed width otherwise).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from hwq.fixed.kinds import Po2Type
+from hwq.ir import Graph, Node
+from hwq.qtools import energy_model as em
+
+# a dense node is priced like a QDense, every other node (quantize, relu, table) like an activation
+NODE_CLASS = {"dense": "QDense"}
+ACTIVATION_CLASS = "QActivation"
+
+
+def graph_energy(graph: Graph, weights_on_memory: str = "sram", activations_on_memory: str = "sram",
+                 min_sram_size: int = 0, rd_wr_on_io: bool = False, process: str | em.Process = "horowitz",
+                 include_energy: dict[str, list[str]] | None = None) -> dict[str, dict[str, Any]]:
+    """Per node: {"op", "inputs", "outputs", "parameters", "op_cost", "total"} in pJ (rounded to 0.01).
+
+    "total" adds the parts `include_energy` selects for the node's class (QKeras' defaults: a dense
+    node its inputs, parameters and operations; every other node its output write).
+    """
+    p = em.process_named(process)
+    include = include_energy or em.DEFAULT_INCLUDE_ENERGY
+    values = graph.values()
+    graph_inputs = {v.name for v in graph.inputs}
+    result: dict[str, dict[str, Any]] = {}
+    for node in graph.nodes:
+        x = values[node.inputs[0]]
+        at_input = node.inputs[0] in graph_inputs
+        at_output = node.output.name in graph.outputs
+
+        def read(bits: float, memory: str, at_io: bool = False) -> float:
+            return em.memory_read_energy(bits, memory, min_sram_size, rd_wr_on_io, at_io, p)
+
+        parts = {"inputs": read(x.size * x.type.width, activations_on_memory, at_input),
+                 "outputs": em.memory_write_energy(node.output.size * node.output.type.width, activations_on_memory,
+                                                   min_sram_size, rd_wr_on_io, at_output, p),
+                 "parameters": 0.0, "op_cost": 0.0}
+        if node.op == "dense":
+            kernel, bias = node.params["kernel"], node.params.get("bias")
+            parts["parameters"] = read(kernel.mantissa.size * weight_bits(node), weights_on_memory)
+            if bias is not None:
+                parts["parameters"] += read(bias.mantissa.size * bias.type.width, weights_on_memory)
+            parts["op_cost"] = dense_op_cost(node, x.type.width, p)
+        rounded = {k: em.round_pj(v) for k, v in parts.items()}
+        keys = em.included_parts(include, NODE_CLASS.get(node.op, ACTIVATION_CLASS))
+        result[node.name] = {"op": node.op, **rounded, "total": em.round_pj(sum(parts[k] for k in keys))}
+    return result
+
+
+def dense_op_cost(node: Node, x_bits: int, process: em.Process = em.HOROWITZ) -> float:
+    """op_count × (multiplier gate + accumulator add), with the node's multiplier kind and accumulator."""
+    kind = node.attrs["multiplier"]
+    w_bits = weight_bits(node)
+    if kind == "mult":
+        factor, bits = em.mult_gate(x_bits, w_bits)
+    elif kind == "mux":  # the IR's mux is a ternary weight: zero, or the input negated or not
+        factor, bits = em.mux_gate(x_bits, binary_selector=False)
+    elif kind == "xor":
+        factor, bits = em.xor_gate()
+    elif kind == "and":
+        factor, bits = em.and_gate(max(x_bits, w_bits))
+    elif kind == "barrel":
+        factor, bits = em.shifter_gate(w_bits, x_bits)
+    else:
+        factor, bits = em.adder_gate(x_bits, w_bits)
+    op = {"mult": "mul", "barrel": "shifter", "adder": "add"}.get(kind, kind)
+    op_count = int(node.attrs.get("op_count", node.params["kernel"].mantissa.size))
+    return em.mac_energy(op_count, op, factor, bits, node.attrs["accumulator"].width, process=process)
+
+
+def weight_bits(node: Node) -> int:
+    """Bits one weight of a dense node takes in memory, by the multiplier kind its weights imply."""
+    kernel = node.params["kernel"]
+    kind = node.attrs["multiplier"]
+    if kind in ("xor", "and"):
+        return 1
+    if kind == "mux":
+        return 2
+    if kind == "barrel":
+        return _po2_kind(kernel.mantissa, kernel.type.frac).width
+    return kernel.type.width
+
+
+def _po2_kind(mantissa: np.ndarray, frac: int) -> Po2Type:
+    m = np.asarray(mantissa, dtype=object).ravel()
+    nonzero = [int(v) for v in m if v != 0]
+    if not nonzero:
+        return Po2Type(0, 0, False, True)
+    exps = [abs(v).bit_length() - 1 - frac for v in nonzero]
+    return Po2Type(min(exps), max(exps), any(v < 0 for v in nonzero), len(nonzero) < len(m))
