@@ -66,7 +66,10 @@ def dense_op_cost(node: Node, x_bits: int, process: em.Process = em.HOROWITZ) ->
         factor, bits = em.mult_gate(x_bits, w_bits)
     elif kind == "mux":  # the IR's mux is a ternary weight: zero, or the input negated or not
         factor, bits = em.mux_gate(x_bits, binary_selector=False)
-    elif kind == "xor":
+    elif kind == "xor" and x_bits > 1:  # ±c weights negate a multi-bit input: qtools' binary mux
+        factor, bits = em.mux_gate(x_bits, binary_selector=True)
+        kind = "mux"
+    elif kind == "xor":  # one-bit input: a real xor
         factor, bits = em.xor_gate()
     elif kind == "and":
         factor, bits = em.and_gate(max(x_bits, w_bits))
