@@ -194,6 +194,11 @@ def format_call(name: str, positional: list, keywords: dict[str, Any]) -> str:
     return f"{name}({','.join(parts)})"
 
 
+def changed_settings(config: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """The settings of `defaults`, in its order, whose value in `config` differs from the default."""
+    return {k: config[k] for k, d in defaults.items() if config[k] != d}
+
+
 def literal(v) -> str:
     """A Python literal for a config value (arrays become lists)."""
     return repr(plain(v))

@@ -13,8 +13,9 @@ from keras import ops
 
 from hwq.fixed import BinaryType
 from hwq.quantizers import auto_scale
+from hwq.quantizers.alpha import check_alpha
 from hwq.quantizers.base import plain, sign_no_zero
-from hwq.quantizers.binary import ScaledLevels, _short, check_alpha, sample_probability
+from hwq.quantizers.binary import ScaledLevels, _short, sample_probability
 from hwq.quantizers.registry import register_quantizer
 
 

@@ -15,36 +15,11 @@ from keras import ops
 
 from hwq.fixed import BinaryType, Po2Scale
 from hwq.quantizers import auto_scale
+from hwq.quantizers.alpha import check_alpha, eager_numpy
 from hwq.quantizers.base import BaseQuantizer, format_call, plain, sign_no_zero
 from hwq.quantizers.registry import register_quantizer
 from hwq.quantizers.sigmoid_functions import internal_sigmoid
 from hwq.quantizers.stochastic import stochastic_round
-
-AUTO = ("auto", "auto_po2")
-
-
-def check_alpha(alpha):
-    """None, a number, an array (kept as float32) or 'auto'/'auto_po2'."""
-    if isinstance(alpha, str):
-        if alpha not in AUTO:
-            raise ValueError(f"alpha must be None, a number, an array, 'auto' or 'auto_po2'; got {alpha!r}")
-        return alpha
-    if alpha is None or isinstance(alpha, (int, float, np.number)) and not isinstance(alpha, bool):
-        return alpha
-    try:
-        return np.asarray(alpha.numpy() if hasattr(alpha, "numpy") else alpha, dtype=np.float32)
-    except (TypeError, ValueError):
-        raise ValueError(f"alpha must be None, a number, an array, 'auto' or 'auto_po2'; got {alpha!r}") from None
-
-
-def eager_numpy(t):
-    """t as numpy when it has a value; None while a graph is traced."""
-    if not hasattr(t, "shape") or isinstance(t, np.ndarray):
-        return t
-    try:
-        return ops.convert_to_numpy(t)
-    except (NotImplementedError, AttributeError, ValueError):
-        return None
 
 
 class ScaledLevels(BaseQuantizer):

@@ -9,16 +9,17 @@ from keras import ops
 
 from hwq.fixed import BinaryType, FixedType, HwKind, Overflow, Po2Scale, Po2ScaledType, Rounding
 from hwq.quantizers import auto_scale
-from hwq.quantizers.base import BaseQuantizer, as_int, format_call, plain, power_of_two_exponent
+from hwq.quantizers.alpha import AUTO_ALPHAS, eager_numpy
+from hwq.quantizers.base import as_int, plain, power_of_two_exponent
+from hwq.quantizers.linear_grid import LinearGrid
 from hwq.quantizers.registry import register_quantizer
 
-AUTO_ALPHAS = ("auto", "auto_po2")
 SUPPORTED = ("quantized_bits with alpha None or 1 (a power of two through hw_type_and_shift()), "
              "bits >= 2 when signed, qnoise_factor=1.0")
 
 
 @register_quantizer
-class quantized_bits(BaseQuantizer):
+class quantized_bits(LinearGrid):
     """Quantize to `bits` bits, `integer` of them (sign excluded) left of the binary point.
 
     Fixed alpha (None, a float or a per-channel array): xq = alpha · m_i · clip(round(x·m/m_i), lo, m−1) / m
@@ -59,10 +60,6 @@ class quantized_bits(BaseQuantizer):
 
     # -- forward --------------------------------------------------------------------------------
 
-    @property
-    def _unsigned_bits(self) -> int:
-        return self.bits - int(bool(self.keep_negative))
-
     def quantize(self, x, training: bool | None):
         m = 2.0 ** self._unsigned_bits
         m_i = 2.0 ** self.integer
@@ -71,9 +68,9 @@ class quantized_bits(BaseQuantizer):
         self._check_po2_only_options()
         scale = 1.0 if self.alpha is None else self.alpha
         if self._unsigned_bits > 0:
-            lo = -m + float(self.symmetric) if self.keep_negative else 0.0
+            lo, hi = self._level_bounds()
             # same operation order as QKeras: every factor is a power of two, so each step is exact
-            xq = m_i * ops.clip(self._round(x * m / m_i, training), lo, m - 1.0) / m
+            xq = m_i * ops.clip(self._round(x * m / m_i, training), lo, hi) / m
         else:
             # one signed bit: a sign function, 0 -> +1
             xq = ops.sign(x)
@@ -96,7 +93,7 @@ class quantized_bits(BaseQuantizer):
             scale = auto_scale.initial_scale(xs, levels, self.scale_axis)
         z = auto_scale.grid_integers(xs, scale, levels / 2)
         scale = scale * m
-        value = None if self.freeze_scale else _eager_numpy(scale)
+        value = None if self.freeze_scale else eager_numpy(scale)
         if value is not None:  # keep the last eager value while a graph is traced
             self.scale = value
         return scale * (m_i * z / m)
@@ -135,11 +132,6 @@ class quantized_bits(BaseQuantizer):
         self._check_float32(FixedType(t.width, t.integer + scale.max_exponent, t.signed))
         return Po2ScaledType(t, scale, prescaled=False)
 
-    def _fixed_type(self) -> FixedType:
-        signed = bool(self.keep_negative)
-        overflow = Overflow.SAT_SYM if signed and self.symmetric else Overflow.SAT
-        return FixedType(self.bits, self.integer + int(signed), signed, Rounding.RND_CONV, overflow)
-
     def _alpha_scale(self) -> Po2Scale:
         if self.alpha is None:
             return Po2Scale.uniform(0)
@@ -177,9 +169,7 @@ class quantized_bits(BaseQuantizer):
         if self._unsigned_bits <= 0:
             raise self.unsupported("a 1-bit signed quantizer (a sign function: -1 or +1, no zero)")
         self._check_qnoise()
-        signed = bool(self.keep_negative)
-        overflow = Overflow.SAT_SYM if signed and self.symmetric else Overflow.SAT
-        t = FixedType(self.bits, self.integer + int(signed), signed, Rounding.RND_CONV, overflow)
+        t = self._fixed_type()
         shift = self._alpha_shift()
         self._check_float32(t)
         self._check_float32(FixedType(t.width, t.integer + shift, t.signed))
@@ -229,20 +219,10 @@ class quantized_bits(BaseQuantizer):
         }
 
     def __str__(self) -> str:
-        # QKeras' spelling: bits, integer, symmetric positionally, then the settings that differ
-        keywords: dict[str, Any] = {}
-        if not self.keep_negative:
-            keywords["keep_negative"] = False
-        if self.alpha is not None:
-            keywords["alpha"] = self.alpha
-        if self.use_stochastic_rounding:
-            keywords["use_stochastic_rounding"] = int(self.use_stochastic_rounding)
-        defaults = {"scale_axis": None, "qnoise_factor": 1.0, "var_name": None, "use_ste": True,
-                    "use_variables": False, "elements_per_scale": None, "min_po2_exponent": None,
-                    "max_po2_exponent": None, "post_training_scale": None}
-        config = self.get_config()
-        keywords.update({k: config[k] for k, d in defaults.items() if config[k] != d})
-        return format_call("quantized_bits", [self.bits, self.integer, int(bool(self.symmetric))], keywords)
+        return self._qkeras_call("quantized_bits", {
+            "scale_axis": None, "qnoise_factor": 1.0, "var_name": None, "use_ste": True, "use_variables": False,
+            "elements_per_scale": None, "min_po2_exponent": None, "max_po2_exponent": None,
+            "post_training_scale": None})
 
 
 def _check_alpha(alpha):
@@ -258,10 +238,3 @@ def _check_alpha(alpha):
         return np.asarray(alpha.numpy(), dtype=np.float32)
     raise ValueError(f"alpha must be None, a number, an array, 'auto' or 'auto_po2'; got {alpha!r}")
 
-
-def _eager_numpy(t):
-    """t as a numpy array when it has a value (eager call); None while tracing a graph."""
-    try:
-        return ops.convert_to_numpy(t)
-    except (NotImplementedError, AttributeError, ValueError):  # symbolic: no value yet; an eager call stores one
-        return None

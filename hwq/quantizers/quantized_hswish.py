@@ -9,7 +9,7 @@ import numpy as np
 from keras import ops
 
 from hwq.fixed import FixedType, HwKind, LookupTable, Po2ScaledType
-from hwq.quantizers.base import format_call, plain
+from hwq.quantizers.base import changed_settings, format_call, plain
 from hwq.quantizers.quantized_bits import quantized_bits
 from hwq.quantizers.registry import register_quantizer
 
@@ -72,5 +72,5 @@ class quantized_hswish(quantized_bits):
         config = self.get_config()
         defaults = {"alpha": None, "use_stochastic_rounding": False, "scale_axis": None, "qnoise_factor": 1.0,
                     "var_name": None, "use_variables": False, "relu_shift": 3, "relu_upper_bound": 6}
-        keywords = {k: config[k] for k, d in defaults.items() if config[k] != d}
-        return format_call("quantized_hswish", [self.bits, self.integer, int(bool(self.symmetric))], keywords)
+        return format_call("quantized_hswish", [self.bits, self.integer, int(bool(self.symmetric))],
+                           changed_settings(config, defaults))

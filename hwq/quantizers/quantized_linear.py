@@ -15,17 +15,19 @@ import keras
 import numpy as np
 from keras import ops
 
-from hwq.fixed import BinaryType, FixedType, HwKind, Overflow, Po2Scale, Po2ScaledType, Rounding
+from hwq.fixed import BinaryType, FixedType, HwKind, Po2Scale, Po2ScaledType
 from hwq.quantizers import auto_scale
-from hwq.quantizers.base import BaseQuantizer, as_int, format_call, plain
+from hwq.quantizers.alpha import AUTO_ALPHAS, check_alpha, eager_numpy
+from hwq.quantizers.base import as_int, plain
+from hwq.quantizers.linear_grid import LinearGrid
 from hwq.quantizers.registry import register_quantizer
 
-ALPHA_STRING_OPTIONS = ("auto", "auto_po2")
+ALPHA_STRING_OPTIONS = AUTO_ALPHAS
 PO2_ROUNDS = 5
 
 
 @register_quantizer
-class quantized_linear(BaseQuantizer):
+class quantized_linear(LinearGrid):
     """Linear quantization onto 2^bits evenly spaced levels (see the module docstring)."""
 
     ALPHA_STRING_OPTIONS = ALPHA_STRING_OPTIONS
@@ -38,7 +40,7 @@ class quantized_linear(BaseQuantizer):
         self.integer = as_int("integer", integer)
         self.symmetric = symmetric
         self.keep_negative = keep_negative
-        self.alpha = _check_alpha(alpha)
+        self.alpha = check_alpha(alpha)
         self.scale_axis = scale_axis
         self.quantization_scale = self.default_quantization_scale
         self._scale_from_data = False  # set once an 'auto*' call has computed the scales
@@ -55,7 +57,7 @@ class quantized_linear(BaseQuantizer):
 
     @property
     def data_type_scale(self) -> float:
-        return 2.0 ** (self.integer - self.bits + int(bool(self.keep_negative)))
+        return 2.0 ** (self.integer - self._unsigned_bits)
 
     @property
     def default_quantization_scale(self):
@@ -72,9 +74,7 @@ class quantized_linear(BaseQuantizer):
     def get_clip_bounds(self) -> tuple[float, float]:
         if self.use_sign_function:
             return -0.5, 0.5
-        levels = 2.0 ** (self.bits - int(bool(self.keep_negative)))
-        clip_min = (-levels + float(self.symmetric)) if self.keep_negative else 0.0
-        return clip_min, levels - 1.0
+        return self._level_bounds()
 
     # -- forward ----------------------------------------------------------------------------------------
 
@@ -116,7 +116,7 @@ class quantized_linear(BaseQuantizer):
                 levels = self._round_scaled(ops.clip(x / qs, lo, hi), False)
                 qs = auto_scale.least_squares_scale("auto_po2", x, levels, self.scale_axis)
         qs = ops.stop_gradient(qs)
-        value = _eager_numpy(qs)
+        value = eager_numpy(qs)
         if value is not None:
             self.quantization_scale = value
             self._scale_from_data = True
@@ -140,7 +140,7 @@ class quantized_linear(BaseQuantizer):
         if self.use_sign_function:
             # ±1/2 · qs = ±2^(integer − 1) · alpha
             return BinaryType(False, Po2Scale(tuple(e + self.integer - 1 for e in scale.exponents), scale.shape))
-        t = self._base_type()
+        t = self._fixed_type()
         if scale.is_uniform:
             shifted = FixedType(t.width, t.integer + scale.exponents[0], t.signed, t.rounding, t.overflow)
             self._check_float32(shifted)
@@ -153,11 +153,6 @@ class quantized_linear(BaseQuantizer):
         if not isinstance(kind, FixedType):
             raise self.unsupported(f"a {type(kind).__name__} grid ({kind})", "see hw_kind()")
         return kind, 0
-
-    def _base_type(self) -> FixedType:
-        signed = bool(self.keep_negative)
-        overflow = Overflow.SAT_SYM if signed and self.symmetric else Overflow.SAT
-        return FixedType(self.bits, self.integer + int(signed), signed, Rounding.RND_CONV, overflow)
 
     def _scale_exponents(self) -> Po2Scale:
         """log2(alpha) per channel: the data type scale is already in the base type."""
@@ -201,34 +196,6 @@ class quantized_linear(BaseQuantizer):
                 "use_variables": self.use_variables}
 
     def __str__(self) -> str:
-        keywords: dict[str, Any] = {}
-        if not self.keep_negative:
-            keywords["keep_negative"] = False
-        if self.alpha is not None:
-            keywords["alpha"] = self.alpha
-        if self.use_stochastic_rounding:
-            keywords["use_stochastic_rounding"] = int(self.use_stochastic_rounding)
-        config = self.get_config()
-        defaults = {"scale_axis": None, "qnoise_factor": 1.0, "var_name": None, "use_variables": False}
-        keywords.update({k: config[k] for k, d in defaults.items() if config[k] != d})
-        return format_call("quantized_linear", [self.bits, self.integer, int(bool(self.symmetric))], keywords)
+        return self._qkeras_call("quantized_linear", {"scale_axis": None, "qnoise_factor": 1.0, "var_name": None,
+                                                      "use_variables": False})
 
-
-def _check_alpha(alpha):
-    if isinstance(alpha, str):
-        if alpha not in ALPHA_STRING_OPTIONS:
-            raise ValueError(f"alpha must be None, a number, an array, 'auto' or 'auto_po2'; got {alpha!r}")
-        return alpha
-    if alpha is None or isinstance(alpha, (int, float, np.number)) and not isinstance(alpha, bool):
-        return alpha
-    try:
-        return np.asarray(alpha.numpy() if hasattr(alpha, "numpy") else alpha, dtype=np.float32)
-    except (TypeError, ValueError):
-        raise ValueError(f"alpha must be None, a number, an array, 'auto' or 'auto_po2'; got {alpha!r}") from None
-
-
-def _eager_numpy(t):
-    try:
-        return ops.convert_to_numpy(t)
-    except (NotImplementedError, AttributeError, ValueError):
-        return None

@@ -17,8 +17,9 @@ from keras import ops
 
 from hwq.fixed import TernaryType
 from hwq.quantizers import auto_scale
+from hwq.quantizers.alpha import check_alpha
 from hwq.quantizers.base import as_int, plain
-from hwq.quantizers.binary import ScaledLevels, _short, check_alpha
+from hwq.quantizers.binary import ScaledLevels, _short
 from hwq.quantizers.registry import register_quantizer
 from hwq.quantizers.sigmoid_functions import internal_sigmoid
 
