@@ -10,16 +10,18 @@ from typing import Any
 
 from keras import ops
 
-from hwq.fixed import FixedType, LookupTable, Overflow, Rounding
-from hwq.quantizers.base import BaseQuantizer, as_int, format_call, plain
-from hwq.quantizers.quantized_tanh import rounded_curve
+from hwq.fixed import FixedType, Overflow, Rounding
+from hwq.quantizers.base import as_int, changed_settings, format_call, plain
 from hwq.quantizers.registry import register_quantizer
+from hwq.quantizers.rounded_curve import RoundedCurve
 from hwq.quantizers.sigmoid_functions import internal_sigmoid
 
 
 @register_quantizer
-class quantized_sigmoid(BaseQuantizer):
+class quantized_sigmoid(RoundedCurve):
     """A sigmoid quantized onto bits unsigned bits in [0, 1)."""
+
+    CURVE = "sigmoid"
 
     def __init__(self, bits: int = 8, symmetric=False, use_real_sigmoid: bool = False,
                  use_stochastic_rounding: bool = False) -> None:
@@ -32,33 +34,17 @@ class quantized_sigmoid(BaseQuantizer):
         m = 2.0 ** self.bits
         return m, float(self.symmetric) / m, 1.0 - 1.0 / m
 
-    def quantize(self, x, training: bool | None):
-        p = ops.sigmoid(x) if self.use_real_sigmoid else internal_sigmoid(x)
-        return rounded_curve(self, p, *self._bounds(), training)
+    def _curve(self, x):
+        return ops.sigmoid(x) if self.use_real_sigmoid else internal_sigmoid(x)
 
     def output_type(self) -> FixedType:
+        """ap_ufixed<bits, 0>."""
         return FixedType(self.bits, 0, False, Rounding.RND_CONV, Overflow.SAT)
-
-    def hw_kind(self) -> LookupTable:
-        """A table over the input type whose entries lie on ap_ufixed<bits, 0>."""
-        return LookupTable(self.output_type(), str(self))
-
-    def hw_type_and_shift(self):
-        raise self.unsupported("a sigmoid curve (a lookup table, not one fixed-point rounding of x)",
-                               f"hw_kind() describes it as {self.hw_kind()}")
-
-    def max(self) -> float:
-        return self._bounds()[2]
-
-    def min(self) -> float:
-        return self._bounds()[1]
 
     def get_config(self) -> dict[str, Any]:
         return {"bits": self.bits, "symmetric": plain(self.symmetric), "use_real_sigmoid": self.use_real_sigmoid,
                 "use_stochastic_rounding": self.use_stochastic_rounding}
 
     def __str__(self) -> str:
-        config = self.get_config()
         defaults = {"symmetric": False, "use_real_sigmoid": False, "use_stochastic_rounding": False}
-        return format_call("quantized_sigmoid", [self.bits],
-                           {k: config[k] for k, d in defaults.items() if config[k] != d})
+        return format_call("quantized_sigmoid", [self.bits], changed_settings(self.get_config(), defaults))
