@@ -79,11 +79,12 @@ def add_channel_bias(outputs, bias, data_format: str):
     return ops.add(outputs, bias)
 
 
-def warn_deprecated_ranges(layer: str, **ranges: Any) -> None:
-    """QKeras still accepts the old `*_range` arguments but ignores them; say so, as it does."""
+def warn_deprecated_ranges(layer: str, stacklevel: int = 3, **ranges: Any) -> None:
+    """QKeras still accepts the old `*_range` arguments but ignores them; say so, as it does. The warning
+    points at the caller of the layer's __init__ (stacklevel counts from here: 3 when __init__ calls this)."""
     for name, value in ranges.items():
         if value is not None:
-            warnings.warn(f"{name} is deprecated in {layer} (as in QKeras) and has no effect", stacklevel=3)
+            warnings.warn(f"{name} is deprecated in {layer} (as in QKeras) and has no effect", stacklevel=stacklevel)
 
 
 def scale_channels(outputs, scale, data_format: str):

@@ -8,8 +8,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from hwq.layers.common import resolve_activation, warn_deprecated_ranges
-from hwq.layers.qconv_base import QConvMixin, setup_weight_quantizers
+from hwq.layers.qconv_base import QConvMixin
 
 
 @keras.saving.register_keras_serializable(package="hwq")
@@ -25,18 +24,13 @@ class QConv1D(QConvMixin, keras.layers.Conv1D):
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
                  bias_constraint=None, kernel_quantizer=None, bias_quantizer=None, kernel_range=None,
                  bias_range=None, **kwargs) -> None:
-        warn_deprecated_ranges(type(self).__name__, kernel_range=kernel_range, bias_range=bias_range)
-        quantizers, constraints = setup_weight_quantizers({"kernel": (kernel_quantizer, kernel_constraint)},
-                                                          bias_quantizer, bias_constraint, use_bias)
-        super().__init__(filters=filters, kernel_size=kernel_size, strides=strides, padding=padding,
-                         dilation_rate=dilation_rate, activation=resolve_activation(activation), use_bias=use_bias,
-                         kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
-                         kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
-                         activity_regularizer=activity_regularizer, kernel_constraint=constraints["kernel"],
-                         bias_constraint=constraints["bias"], **kwargs)
-        self.kernel_range = kernel_range
-        self.bias_range = bias_range
-        self._set_quantizers({"kernel": kernel_quantizer, "bias": bias_quantizer}, quantizers)
+        self._init_quantized(
+            super().__init__, {"kernel": (kernel_quantizer, kernel_constraint)}, bias_quantizer, bias_constraint,
+            activation, use_bias, {"kernel_range": kernel_range, "bias_range": bias_range}, filters=filters,
+            kernel_size=kernel_size, strides=strides, padding=padding, dilation_rate=dilation_rate,
+            kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer, **kwargs)
 
     def convolution_op(self, inputs, kernel):
         if self.padding != "causal":
@@ -73,19 +67,13 @@ class QConv2D(QConvMixin, keras.layers.Conv2D):
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
                  bias_constraint=None, kernel_range=None, bias_range=None, kernel_quantizer=None,
                  bias_quantizer=None, mask=None, **kwargs) -> None:
-        warn_deprecated_ranges(type(self).__name__, kernel_range=kernel_range, bias_range=bias_range)
-        quantizers, constraints = setup_weight_quantizers({"kernel": (kernel_quantizer, kernel_constraint)},
-                                                          bias_quantizer, bias_constraint, use_bias)
-        super().__init__(filters=filters, kernel_size=kernel_size, strides=strides, padding=padding,
-                         data_format=data_format, dilation_rate=dilation_rate,
-                         activation=resolve_activation(activation), use_bias=use_bias,
-                         kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
-                         kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
-                         activity_regularizer=activity_regularizer, kernel_constraint=constraints["kernel"],
-                         bias_constraint=constraints["bias"], **kwargs)
-        self.kernel_range = kernel_range
-        self.bias_range = bias_range
-        self._set_quantizers({"kernel": kernel_quantizer, "bias": bias_quantizer}, quantizers)
+        self._init_quantized(
+            super().__init__, {"kernel": (kernel_quantizer, kernel_constraint)}, bias_quantizer, bias_constraint,
+            activation, use_bias, {"kernel_range": kernel_range, "bias_range": bias_range}, filters=filters,
+            kernel_size=kernel_size, strides=strides, padding=padding, data_format=data_format,
+            dilation_rate=dilation_rate, kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer, **kwargs)
         self._mask = kernel_mask(mask)
 
     def _kernel_for_call(self, kernel, training):

@@ -7,6 +7,7 @@ activation, and keeps QKeras' attribute names (`<w>_quantizer`, `<w>_quantizer_i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from hwq.layers.common import (
@@ -14,8 +15,10 @@ from hwq.layers.common import (
     apply,
     internal_quantizer,
     quantized_weight,
+    resolve_activation,
     serialize_activation,
     serialize_quantizer,
+    warn_deprecated_ranges,
 )
 
 
@@ -42,6 +45,25 @@ class QConvMixin:
 
     # prefixes of the quantized weights in QKeras' `quantizers` order (bias last)
     quantizer_names: tuple[str, ...] = ("kernel", "bias")
+
+    def _init_quantized(self, keras_init: Callable, kernels: dict[str, tuple[Any, Any]], bias_quantizer: Any,
+                        bias_constraint: Any, activation, use_bias: bool, ranges: dict[str, Any] | None = None,
+                        **keras_kwargs) -> None:
+        """Run keras_init (the Keras layer's __init__) with the weights' constraints, then set the quantizers.
+
+        kernels is {name: (quantizer, constraint)} for the names in quantizer_names but bias; `<name>_constraint`
+        reaches Keras as setup_weight_quantizers makes it. ranges ({"<name>_range": value}), QKeras' deprecated
+        and ignored settings, are warned about and kept as attributes.
+        """
+        if ranges is not None:
+            warn_deprecated_ranges(type(self).__name__, stacklevel=4, **ranges)  # through this helper
+        quantizers, constraints = setup_weight_quantizers(kernels, bias_quantizer, bias_constraint, use_bias)
+        keras_init(activation=resolve_activation(activation), use_bias=use_bias,
+                   **{f"{name}_constraint": constraint for name, constraint in constraints.items()}, **keras_kwargs)
+        for attribute, value in (ranges or {}).items():
+            setattr(self, attribute, value)
+        self._set_quantizers({**{name: quantizer for name, (quantizer, _) in kernels.items()},
+                              "bias": bias_quantizer}, quantizers)
 
     def _set_quantizers(self, given: dict[str, Any], internal: dict[str, Any]) -> None:
         for name in self.quantizer_names:

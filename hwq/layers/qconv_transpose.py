@@ -7,8 +7,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from hwq.layers.common import resolve_activation
-from hwq.layers.qconv_base import QConvMixin, setup_weight_quantizers
+from hwq.layers.qconv_base import QConvMixin
 
 
 @keras.saving.register_keras_serializable(package="hwq")
@@ -26,16 +25,13 @@ class QConv2DTranspose(QConvMixin, keras.layers.Conv2DTranspose):
                  kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
                  bias_regularizer=None, activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
                  kernel_quantizer=None, bias_quantizer=None, **kwargs) -> None:
-        quantizers, constraints = setup_weight_quantizers({"kernel": (kernel_quantizer, kernel_constraint)},
-                                                          bias_quantizer, bias_constraint, use_bias)
-        super().__init__(filters=filters, kernel_size=kernel_size, strides=strides, padding=padding,
-                         output_padding=output_padding, data_format=data_format, dilation_rate=dilation_rate,
-                         activation=resolve_activation(activation), use_bias=use_bias,
-                         kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
-                         kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
-                         activity_regularizer=activity_regularizer, kernel_constraint=constraints["kernel"],
-                         bias_constraint=constraints["bias"], **kwargs)
-        self._set_quantizers({"kernel": kernel_quantizer, "bias": bias_quantizer}, quantizers)
+        self._init_quantized(
+            super().__init__, {"kernel": (kernel_quantizer, kernel_constraint)}, bias_quantizer, bias_constraint,
+            activation, use_bias, filters=filters, kernel_size=kernel_size, strides=strides, padding=padding,
+            output_padding=output_padding, data_format=data_format, dilation_rate=dilation_rate,
+            kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer, **kwargs)
 
     def call(self, inputs, training=None):
         kernel = self._quantized("kernel", self.kernel, training)

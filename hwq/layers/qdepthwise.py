@@ -7,8 +7,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from hwq.layers.common import resolve_activation, warn_deprecated_ranges
-from hwq.layers.qconv_base import QConvMixin, setup_weight_quantizers
+from hwq.layers.qconv_base import QConvMixin
 
 
 @keras.saving.register_keras_serializable(package="hwq")
@@ -28,19 +27,13 @@ class QDepthwiseConv2D(QConvMixin, keras.layers.DepthwiseConv2D):
                  bias_regularizer=None, activity_regularizer=None, depthwise_constraint=None, bias_constraint=None,
                  dilation_rate=(1, 1), depthwise_quantizer=None, bias_quantizer=None, depthwise_range=None,
                  bias_range=None, **kwargs) -> None:
-        warn_deprecated_ranges(type(self).__name__, depthwise_range=depthwise_range, bias_range=bias_range)
-        quantizers, constraints = setup_weight_quantizers(
-            {"depthwise": (depthwise_quantizer, depthwise_constraint)}, bias_quantizer, bias_constraint, use_bias)
-        super().__init__(kernel_size=kernel_size, strides=strides, padding=padding,
-                         depth_multiplier=depth_multiplier, data_format=data_format,
-                         activation=resolve_activation(activation), use_bias=use_bias,
-                         depthwise_initializer=depthwise_initializer, bias_initializer=bias_initializer,
-                         depthwise_regularizer=depthwise_regularizer, bias_regularizer=bias_regularizer,
-                         activity_regularizer=activity_regularizer, depthwise_constraint=constraints["depthwise"],
-                         bias_constraint=constraints["bias"], dilation_rate=dilation_rate, **kwargs)
-        self.depthwise_range = depthwise_range
-        self.bias_range = bias_range
-        self._set_quantizers({"depthwise": depthwise_quantizer, "bias": bias_quantizer}, quantizers)
+        self._init_quantized(
+            super().__init__, {"depthwise": (depthwise_quantizer, depthwise_constraint)}, bias_quantizer,
+            bias_constraint, activation, use_bias, {"depthwise_range": depthwise_range, "bias_range": bias_range},
+            kernel_size=kernel_size, strides=strides, padding=padding, depth_multiplier=depth_multiplier,
+            data_format=data_format, depthwise_initializer=depthwise_initializer, bias_initializer=bias_initializer,
+            depthwise_regularizer=depthwise_regularizer, bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer, dilation_rate=dilation_rate, **kwargs)
 
     def _channel_axis(self) -> int:
         return 1 if self.data_format == "channels_first" else -1

@@ -8,10 +8,9 @@ from typing import Any
 import keras
 from keras import ops
 
-from hwq.layers.common import resolve_activation
 from hwq.layers.qactivation import QActivation
 from hwq.layers.qconv import QConv2D
-from hwq.layers.qconv_base import QConvMixin, setup_weight_quantizers
+from hwq.layers.qconv_base import QConvMixin
 from hwq.layers.qdepthwise import QDepthwiseConv2D
 from hwq.quantizers import BaseQuantizer, get_quantizer
 
@@ -25,15 +24,11 @@ class _QSeparableMixin(QConvMixin):
     def _init_separable(self, keras_init: Callable, filters, kernel_size, depth_multiplier, activation, use_bias,
                         depthwise_constraint, pointwise_constraint, bias_constraint, depthwise_quantizer,
                         pointwise_quantizer, bias_quantizer, **kwargs) -> None:
-        quantizers, constraints = setup_weight_quantizers(
-            {"depthwise": (depthwise_quantizer, depthwise_constraint),
-             "pointwise": (pointwise_quantizer, pointwise_constraint)}, bias_quantizer, bias_constraint, use_bias)
-        keras_init(filters=filters, kernel_size=kernel_size, depth_multiplier=depth_multiplier,
-                   activation=resolve_activation(activation), use_bias=use_bias,
-                   depthwise_constraint=constraints["depthwise"], pointwise_constraint=constraints["pointwise"],
-                   bias_constraint=constraints["bias"], **kwargs)
-        self._set_quantizers({"depthwise": depthwise_quantizer, "pointwise": pointwise_quantizer,
-                              "bias": bias_quantizer}, quantizers)
+        self._init_quantized(
+            keras_init, {"depthwise": (depthwise_quantizer, depthwise_constraint),
+                         "pointwise": (pointwise_quantizer, pointwise_constraint)}, bias_quantizer, bias_constraint,
+            activation, use_bias, filters=filters, kernel_size=kernel_size, depth_multiplier=depth_multiplier,
+            **kwargs)
 
     def call(self, inputs, training=None):
         depthwise = self._quantized("depthwise", self.depthwise_kernel, training)
