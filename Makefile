@@ -14,11 +14,12 @@ PYTEST_ARGS ?=
 setup: $(STAMP)
 	@$(PY) -m hwq.toolchain fetch >/dev/null
 	@$(PY) -m hwq.backends.verilog.warm >/dev/null
+	@$(PY) -m hwq.hardware_cost.warm >/dev/null
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { apt-get update -qq && apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -c constraints.txt -e ".[rtl,dev]"
+	$(PY) -m pip install -q -c constraints.txt -e ".[rtl,dev,study]"
 	@touch $@
 
 demo: setup

@@ -1,0 +1,155 @@
+"""Estimated resources per node, from the IR alone: LUTs, flip-flops, DSP blocks, latency, logic depth.
+
+The figures model what the Verilog backend emits for a Xilinx 7-series part (6-input LUTs, CARRY4
+chains): a fully parallel, combinational datapath whose result is registered once, in the top.
+
+- dense: every weight is a constant, so each product is a constant-coefficient multiplier (the
+  shifted copies of x that the weight's set bits select; a power of two is wiring), and each output
+  sums its products and bias in an adder tree of the accumulator width (see adders.py). The
+  multiplier kind only changes how many copies a weight needs: 'xor'/'mux'/'barrel'/'and' weights are
+  one signed power of two (one copy, no adder), 'mult' weights need one copy per set bit.
+  With DSP inference, every product by a constant that is not a power of two would take a DSP48.
+- quantize: per element, a rounding incrementer over the kept bits, then a saturation compare and
+  an output multiplexer; relu: one LUT per output bit; table: a ROM, one LUT per output bit per 64
+  entries.
+- latency: nodes are combinational (0 clocks); the top's output register adds 1 clock.
+
+The coefficients below were fitted against Yosys' synth_xilinx on the jet tagger
+(benchmarks/resources.py prints the comparison).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from hwq.fixed import FixedType, Overflow
+from hwq.hardware_cost.adders import Addend, constant_product, tree_cost
+from hwq.ir import Graph, Node
+
+LUTS_PER_ADDER_BIT = 1.0  # a carry-chain adder: one LUT per bit
+LUTS_PER_ROUND_BIT = 1.0  # rounding: an incrementer over the kept bits
+LUTS_PER_SATURATE_BIT = 1.0  # clamping: one LUT per output bit (plus the compare below)
+
+
+@dataclass
+class NodeEstimate:
+    """Estimated cost of one node. `levels` is the depth of its adder tree (2-input adders in series)."""
+
+    node: str
+    op: str
+    luts: int
+    ffs: int
+    dsps: int
+    latency: int
+    levels: int
+    adder_bits: int = 0  # dense only: the bits of all its 2-input adders
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class GraphEstimate:
+    nodes: list[NodeEstimate]
+    output_ffs: int  # the top's register: out_data and out_valid
+    latency: int
+
+    @property
+    def luts(self) -> int:
+        return sum(n.luts for n in self.nodes)
+
+    @property
+    def ffs(self) -> int:
+        return sum(n.ffs for n in self.nodes) + self.output_ffs
+
+    @property
+    def dsps(self) -> int:
+        return sum(n.dsps for n in self.nodes)
+
+    def to_dict(self) -> dict:
+        return {"nodes": [n.to_dict() for n in self.nodes], "luts": self.luts, "ffs": self.ffs, "dsps": self.dsps,
+                "latency": self.latency}
+
+
+def estimate(graph: Graph, dsp: bool = False) -> GraphEstimate:
+    """Per-node estimates for `graph`; `dsp=True` moves non-trivial constant products into DSP blocks."""
+    values = graph.values()
+    nodes = [estimate_node(n, values[n.inputs[0]].type, dsp) for n in graph.nodes]
+    return GraphEstimate(nodes, output_ffs=graph.output.size * graph.output.type.width + 1, latency=1)
+
+
+def estimate_node(node: Node, x: FixedType, dsp: bool = False) -> NodeEstimate:
+    if node.op == "dense":
+        return _dense(node, x, dsp)
+    if node.op == "quantize":
+        return NodeEstimate(node.name, node.op, node.output.size * _quantize_luts(x, node.output.type), 0, 0, 0, 1)
+    if node.op == "relu":
+        luts = node.output.size * node.output.type.width if x.signed else 0  # unsigned input: wiring
+        return NodeEstimate(node.name, node.op, luts, 0, 0, 0, 1 if luts else 0)
+    if node.op == "table":
+        return _table(node, x)
+    raise ValueError(f"node {node.name!r}: no resource model for op {node.op!r}")
+
+
+def _dense(node: Node, x: FixedType, dsp: bool) -> NodeEstimate:
+    acc: FixedType = node.output.type
+    w = acc.width
+    kshift = acc.frac - x.frac - node.params["kernel"].type.frac
+    kernel = np.asarray(node.params["kernel"].mantissa, dtype=object)
+    kernel = kernel.reshape(kernel.shape[0], -1)
+    bias = None
+    if "bias" in node.params:
+        b = node.params["bias"]
+        bias = [int(v) << (acc.frac - b.type.frac) for v in np.asarray(b.mantissa, dtype=object).reshape(-1)]
+    x_width = min(x.width, w)
+    bits = depth = dsps = 0
+    for j in range(kernel.shape[1]):
+        terms: list[Addend] = []
+        for i in range(kernel.shape[0]):
+            c = _wrap(int(kernel[i, j]) << kshift, w)  # the Verilog sums modulo 2^w, as here
+            if c == 0:
+                continue
+            magnitude = abs(c)
+            if dsp and magnitude & (magnitude - 1):
+                dsps += 1  # the product comes out of a DSP48 as one full-width addend
+                terms.append(Addend(w - 1, 0, True))
+                continue
+            product, cost = constant_product(magnitude, x_width, x.signed, c < 0, w)
+            terms += product
+            bits += cost
+        if bias is not None and _wrap(bias[j], w):
+            terms.append(Addend(w - 1, 0, True))
+        tree_bits, tree_depth = tree_cost(terms, w)
+        bits += tree_bits
+        depth = max(depth, tree_depth)
+    luts = round(LUTS_PER_ADDER_BIT * bits)
+    return NodeEstimate(node.name, node.op, luts, 0, dsps, 0, depth, bits)
+
+
+def _quantize_luts(src: FixedType, dst: FixedType) -> int:
+    """Per element: round away `shift` bits (an incrementer over what is kept), then saturate."""
+    shift = src.frac - dst.frac
+    kept = src.width - max(shift, 0)
+    luts = 0
+    if shift > 0 and dst.rounding.value != "TRN":
+        luts += math.ceil(LUTS_PER_ROUND_BIT * (kept + 1))
+    if dst.overflow is not Overflow.WRAP and (src.integer > dst.integer or (src.signed and not dst.signed)):
+        compare = math.ceil((kept + 1) / 3)  # the bits above the output range, three per LUT (with carry)
+        luts += math.ceil(LUTS_PER_SATURATE_BIT * dst.width) + compare
+    return luts
+
+
+def _table(node: Node, x: FixedType) -> NodeEstimate:
+    entries = node.params["table"].shape[0]
+    index_bits = max(1, math.ceil(math.log2(max(entries, 2))))
+    per_bit = 1 if index_bits <= 6 else 2 ** (index_bits - 6) + 2 ** (index_bits - 6) // 2
+    luts = 0 if entries == 1 else node.output.size * node.output.type.width * per_bit
+    return NodeEstimate(node.name, node.op, luts, 0, 0, 0, 1 if luts else 0)
+
+
+def _wrap(value: int, width: int) -> int:
+    v = value & ((1 << width) - 1)
+    return v - (1 << width) if v >> (width - 1) else v
