@@ -49,16 +49,22 @@ class Folding(NamedTuple):
     output_scale: Any
 
 
+def batchnorm_options(scope: dict[str, Any]) -> dict[str, Any]:
+    """The BatchNormalization settings (BN_CONFIG_KEYS) among a folded layer's __init__ arguments (its locals())."""
+    return {key: scope[key] for key in BN_CONFIG_KEYS}
+
+
 def pop_legacy_bn_options(kwargs: dict) -> None:
     for option in LEGACY_BN_OPTIONS:
         kwargs.pop(option, None)
 
 
 class BatchnormFoldingMixin:
-    """Mixed in before a quantized layer class; the layer provides `_channel_axis()`, `_fold_parts()`,
-    `_scale_kernel()` and calls these."""
+    """Mixed in before a quantized layer class; the layer provides `_channel_axis()` and `_folded_channels()`
+    (and `_scale_kernel()` when k is not per kernel's last axis) and calls these."""
 
-    # the attribute holding the kernel's quantizer
+    # the attributes holding the kernel and its quantizer
+    folded_kernel = "kernel"
     folded_kernel_quantizer = "kernel_quantizer_internal"
 
     def _init_folding(self, bn_args: dict[str, Any], trainable: bool, ema_freeze_delay: int | None,
@@ -70,6 +76,10 @@ class BatchnormFoldingMixin:
         self.batchnorm = keras.layers.BatchNormalization(**bn_args, trainable=trainable)
         self.ema_freeze_delay = ema_freeze_delay
         self.folding_mode = folding_mode
+
+    def build(self, input_shape) -> None:
+        super().build(input_shape)
+        self._build_folding(self._folded_channels(input_shape), len(input_shape))
 
     def _build_folding(self, channels: int, ndim: int) -> None:
         """Build the batch normalization for `channels` outputs of rank `ndim`, and the step counter."""
@@ -84,6 +94,13 @@ class BatchnormFoldingMixin:
                                           initializer=keras.initializers.Constant(-1))
 
     # -- the folding ----------------------------------------------------------------------------------
+
+    def _fold_parts(self):
+        """(kernel, bias) before folding; no bias is 0."""
+        return getattr(self, self.folded_kernel), (self.bias if self.use_bias else 0.0)
+
+    def _scale_kernel(self, kernel, k):
+        return kernel * k  # k per output channel: the kernel's last axis
 
     def _gamma_beta(self):
         bn = self.batchnorm
@@ -140,6 +157,11 @@ class BatchnormFoldingMixin:
         return ops.stop_gradient(new_mean), ops.stop_gradient(new_variance)
 
     # -- config and saving ----------------------------------------------------------------------------
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update(self._folding_config())
+        return config
 
     def _folding_config(self) -> dict[str, Any]:
         bn_config = self.batchnorm.get_config()

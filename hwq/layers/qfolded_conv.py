@@ -6,13 +6,11 @@ channel and how the float (pre-normalization) output is computed.
 
 from __future__ import annotations
 
-from typing import Any
-
 import keras
 from keras import ops
 
 from hwq.layers.common import add_channel_bias, apply, scale_channels
-from hwq.layers.folding import BatchnormFoldingMixin, pop_legacy_bn_options
+from hwq.layers.folding import BatchnormFoldingMixin, batchnorm_options, pop_legacy_bn_options
 from hwq.layers.qconv import QConv2D
 from hwq.layers.qdepthwise import QDepthwiseConv2D
 
@@ -38,11 +36,6 @@ class _FoldedConvMixin(BatchnormFoldingMixin):
             outputs = scale_channels(outputs, folding.output_scale, self.data_format)
         outputs = add_channel_bias(outputs, self._quantized("bias", folding.bias, training), self.data_format)
         return apply(self.activation, outputs, training)
-
-    def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        config.update(self._folding_config())
-        return config
 
 
 @keras.saving.register_keras_serializable(package="hwq")
@@ -72,23 +65,10 @@ class QConv2DBatchnorm(_FoldedConvMixin, QConv2D):
                          activity_regularizer=activity_regularizer, kernel_constraint=kernel_constraint,
                          bias_constraint=bias_constraint, kernel_quantizer=kernel_quantizer,
                          bias_quantizer=bias_quantizer, trainable=trainable, **kwargs)
-        self._init_folding(dict(axis=axis, momentum=momentum, epsilon=epsilon, center=center, scale=scale,
-                                    beta_initializer=beta_initializer, gamma_initializer=gamma_initializer,
-                                    moving_mean_initializer=moving_mean_initializer,
-                                    moving_variance_initializer=moving_variance_initializer,
-                                    beta_regularizer=beta_regularizer, gamma_regularizer=gamma_regularizer,
-                                    beta_constraint=beta_constraint, gamma_constraint=gamma_constraint),
-                           trainable, ema_freeze_delay, folding_mode)
+        self._init_folding(batchnorm_options(locals()), trainable, ema_freeze_delay, folding_mode)
 
-    def build(self, input_shape) -> None:
-        super().build(input_shape)
-        self._build_folding(self.filters, len(input_shape))
-
-    def _fold_parts(self):
-        return self.kernel, (self.bias if self.use_bias else 0.0)
-
-    def _scale_kernel(self, kernel, k):
-        return kernel * k  # k per output channel: the kernel's last axis
+    def _folded_channels(self, input_shape) -> int:
+        return self.filters
 
     def _masked(self, kernel):
         return kernel if self._mask is None else kernel * self._mask
@@ -101,6 +81,7 @@ class QConv2DBatchnorm(_FoldedConvMixin, QConv2D):
 class QDepthwiseConv2DBatchnorm(_FoldedConvMixin, QDepthwiseConv2D):
     """QDepthwiseConv2D followed by a folded batch normalization (one per output channel c·multiplier + m)."""
 
+    folded_kernel = "depthwise_kernel"
     folded_kernel_quantizer = "depthwise_quantizer_internal"
 
     def __init__(self, kernel_size, strides=(1, 1), padding: str = "VALID", depth_multiplier: int = 1,
@@ -122,21 +103,10 @@ class QDepthwiseConv2DBatchnorm(_FoldedConvMixin, QDepthwiseConv2D):
                          bias_constraint=bias_constraint, dilation_rate=dilation_rate,
                          depthwise_quantizer=depthwise_quantizer, bias_quantizer=bias_quantizer,
                          depthwise_range=depthwise_range, bias_range=bias_range, trainable=trainable, **kwargs)
-        self._init_folding(dict(axis=axis, momentum=momentum, epsilon=epsilon, center=center, scale=scale,
-                                    beta_initializer=beta_initializer, gamma_initializer=gamma_initializer,
-                                    moving_mean_initializer=moving_mean_initializer,
-                                    moving_variance_initializer=moving_variance_initializer,
-                                    beta_regularizer=beta_regularizer, gamma_regularizer=gamma_regularizer,
-                                    beta_constraint=beta_constraint, gamma_constraint=gamma_constraint),
-                           trainable, ema_freeze_delay, folding_mode)
+        self._init_folding(batchnorm_options(locals()), trainable, ema_freeze_delay, folding_mode)
 
-    def build(self, input_shape) -> None:
-        super().build(input_shape)
-        channels = input_shape[self._channel_axis()]
-        self._build_folding(channels * self.depth_multiplier, len(input_shape))
-
-    def _fold_parts(self):
-        return self.depthwise_kernel, (self.bias if self.use_bias else 0.0)
+    def _folded_channels(self, input_shape) -> int:
+        return input_shape[self._channel_axis()] * self.depth_multiplier
 
     def _scale_kernel(self, kernel, k):
         # output channel c·multiplier + m is kernel[..., c, m]

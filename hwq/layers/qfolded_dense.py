@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import keras
 from keras import ops
 
 from hwq.layers.common import apply
-from hwq.layers.folding import BatchnormFoldingMixin, pop_legacy_bn_options
+from hwq.layers.folding import BatchnormFoldingMixin, batchnorm_options, pop_legacy_bn_options
 from hwq.layers.qdense import QDense
 
 
@@ -37,26 +35,13 @@ class QDenseBatchnorm(BatchnormFoldingMixin, QDense):
                          bias_constraint=bias_constraint, kernel_quantizer=kernel_quantizer,
                          bias_quantizer=bias_quantizer, kernel_range=kernel_range, bias_range=bias_range,
                          trainable=trainable, **kwargs)
-        self._init_folding(dict(axis=axis, momentum=momentum, epsilon=epsilon, center=center, scale=scale,
-                                beta_initializer=beta_initializer, gamma_initializer=gamma_initializer,
-                                moving_mean_initializer=moving_mean_initializer,
-                                moving_variance_initializer=moving_variance_initializer,
-                                beta_regularizer=beta_regularizer, gamma_regularizer=gamma_regularizer,
-                                beta_constraint=beta_constraint, gamma_constraint=gamma_constraint),
-                           trainable, ema_freeze_delay, folding_mode)
+        self._init_folding(batchnorm_options(locals()), trainable, ema_freeze_delay, folding_mode)
 
     def _channel_axis(self) -> int:
         return -1
 
-    def build(self, input_shape) -> None:
-        super().build(input_shape)
-        self._build_folding(self.units, len(input_shape))
-
-    def _fold_parts(self):
-        return self.kernel, (self.bias if self.use_bias else 0.0)
-
-    def _scale_kernel(self, kernel, k):
-        return kernel * k
+    def _folded_channels(self, input_shape) -> int:
+        return self.units
 
     def call(self, inputs, training=None):
         kernel, bias = self._fold_parts()
@@ -67,8 +52,3 @@ class QDenseBatchnorm(BatchnormFoldingMixin, QDense):
             outputs = outputs * folding.output_scale
         outputs = outputs + apply(self.bias_quantizer_internal, folding.bias, training)
         return apply(self.activation, outputs, training)
-
-    def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        config.update(self._folding_config())
-        return config
