@@ -55,6 +55,20 @@ def cmd_report(args) -> int:
     if args.json:
         graph.to_json(args.json)
         print(f"wrote the data type map to {args.json}")
+    if args.output:
+        from hwq.report import write_report
+
+        paths = write_report(graph, args.output, yosys=args.yosys, dsp=args.dsp)
+        print(f"wrote {paths['html']} and {paths['json']}")
+    return 0
+
+
+def cmd_sweep(args) -> int:
+    from hwq.sweep import sweep
+
+    results, paths = sweep(args.model, args.data, args.layers, args.bits, args.output, epochs=args.epochs,
+                           scheduler=args.scheduler, jobs=args.jobs, yosys=args.yosys, input_type=args.input_type)
+    print(f"{len(results)} points; wrote {paths['csv']}, {paths['json']} and {paths['plot']}")
     return 0
 
 
@@ -84,7 +98,27 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("report", help="print the per-layer types, accumulators and operation kinds")
     model_args(r)
     r.add_argument("--json", help="also write the IR (the data type map) as JSON")
+    r.add_argument("-o", "--output", help="folder for report.html (self-contained) and report.json: the per-node "
+                                          "table with energy, estimated and Yosys-measured resources, and plots")
+    r.add_argument("--yosys", choices=["all", "total", "none"], default="all",
+                   help="with -o: synthesise every node module and the top (all), the top only, or nothing")
+    r.add_argument("--dsp", action="store_true", help="with -o: let Yosys infer DSP48 blocks (default: LUTs only)")
     r.set_defaults(func=cmd_report)
+
+    w = sub.add_parser("sweep", help="re-quantize layers over a grid of weight bit widths: accuracy, energy, "
+                                     "resources per point, CSV/JSON and a Pareto plot")
+    w.add_argument("model", help="a .keras model of hwq layers")
+    w.add_argument("--input-type", help="type of the input port when the model has no input quantizer")
+    w.add_argument("--data", required=True, help=".npz with x_test, y_test (labels or one-hot); "
+                                                 "x_train, y_train for fine-tuning (optional)")
+    w.add_argument("--layers", nargs="+", required=True, help="layers whose kernel and bias quantizers change")
+    w.add_argument("--bits", nargs="+", type=int, required=True, help="weight bit widths to try per layer")
+    w.add_argument("--epochs", type=int, default=0, help="fine-tuning epochs per point (fixed seed)")
+    w.add_argument("--scheduler", help="Dask scheduler address (tcp://host:port); default: local processes")
+    w.add_argument("--jobs", type=int, help="local processes (default: one per core)")
+    w.add_argument("--yosys", action="store_true", help="also synthesise every point with Yosys (slow)")
+    w.add_argument("-o", "--output", required=True, help="folder for sweep.csv, sweep.json and pareto.png")
+    w.set_defaults(func=cmd_sweep)
     return p
 
 

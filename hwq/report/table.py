@@ -1,0 +1,58 @@
+"""The report's per-node table: one row per IR node with its types, arithmetic, energy and resources."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from hwq.fixed import ap_spelling
+from hwq.hardware_cost import GraphEstimate, Measurement
+from hwq.ir import Graph
+
+
+@dataclass
+class Report:
+    """Everything the HTML page and the JSON file show."""
+
+    graph: str
+    rows: list[dict[str, Any]]
+    totals: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+    measured: bool = False
+    has_energy: bool = False
+
+    def to_dict(self) -> dict:
+        return {"graph": self.graph, "rows": self.rows, "totals": self.totals, "notes": self.notes,
+                "measured": self.measured, "has_energy": self.has_energy}
+
+
+def build_report(graph: Graph, est: GraphEstimate, measured: Measurement | None,
+                 energy: dict[str, dict[str, float]] | None, notes: list[str]) -> Report:
+    values = graph.values()
+    rows = []
+    for node, e in zip(graph.nodes, est.nodes, strict=True):
+        acc = node.attrs.get("accumulator")
+        row: dict[str, Any] = {
+            "node": node.name, "op": node.op,
+            "input_type": ap_spelling(values[node.inputs[0]].type), "output_type": ap_spelling(node.output.type),
+            "shape": list(node.output.shape),
+            "accumulator": ap_spelling(acc) if acc is not None else None,
+            "multiplier": node.attrs.get("multiplier"), "op_count": node.attrs.get("op_count", 0),
+            "est_luts": e.luts, "est_ffs": e.ffs, "est_dsps": e.dsps, "latency": e.latency, "levels": e.levels,
+        }
+        if energy is not None:
+            en = energy.get(node.name, {})
+            row["energy_pj"] = en.get("total")
+            row["energy_parts_pj"] = {k: v for k, v in en.items() if k != "total"}
+        if measured is not None and node.name in measured.nodes:
+            s = measured.nodes[node.name]
+            row |= {"yosys_luts": s.luts, "yosys_ffs": s.ffs, "yosys_dsps": s.dsps, "yosys_carries": s.carries}
+        rows.append(row)
+    totals: dict[str, Any] = {"op_count": sum(r["op_count"] or 0 for r in rows), "est_luts": est.luts,
+                              "est_ffs": est.ffs, "est_dsps": est.dsps, "latency": est.latency}
+    if energy is not None:
+        totals["energy_pj"] = round(sum(r.get("energy_pj") or 0.0 for r in rows), 2)
+    if measured is not None and measured.total is not None:
+        t = measured.total
+        totals |= {"yosys_luts": t.luts, "yosys_ffs": t.ffs, "yosys_dsps": t.dsps, "yosys_carries": t.carries}
+    return Report(graph.name, rows, totals, list(notes), measured is not None, energy is not None)
