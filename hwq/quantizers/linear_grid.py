@@ -10,11 +10,18 @@ from __future__ import annotations
 from typing import Any
 
 from hwq.fixed import FixedType, Overflow, Rounding
-from hwq.quantizers.base import BaseQuantizer, changed_settings, format_call
+from hwq.quantizers.base import BaseQuantizer, as_int, changed_settings, format_call
 
 
 class LinearGrid(BaseQuantizer):
     """A base for quantizers with bits, integer, symmetric, keep_negative, alpha settings."""
+
+    def _init_grid(self, bits, integer, symmetric, keep_negative) -> None:
+        """bits (an integer >= 1) and integer (an integer), symmetric and keep_negative as given."""
+        self.bits = as_int("bits", bits, minimum=1)
+        self.integer = as_int("integer", integer)
+        self.symmetric = symmetric
+        self.keep_negative = keep_negative
 
     @property
     def _unsigned_bits(self) -> int:

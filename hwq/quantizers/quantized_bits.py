@@ -10,7 +10,7 @@ from keras import ops
 from hwq.fixed import BinaryType, FixedType, HwKind, Overflow, Po2Scale, Po2ScaledType, Rounding
 from hwq.quantizers import auto_scale
 from hwq.quantizers.alpha import AUTO_ALPHAS, eager_numpy
-from hwq.quantizers.base import as_int, plain, power_of_two_exponent
+from hwq.quantizers.base import plain, power_of_two_exponent
 from hwq.quantizers.linear_grid import LinearGrid
 from hwq.quantizers.registry import register_quantizer
 
@@ -35,10 +35,7 @@ class quantized_bits(LinearGrid):
                  elements_per_scale=None, min_po2_exponent: int | None = None,
                  max_po2_exponent: int | None = None, post_training_scale=None) -> None:
         super().__init__(use_stochastic_rounding, qnoise_factor, var_name, use_ste, use_variables)
-        self.bits = as_int("bits", bits, minimum=1)
-        self.integer = as_int("integer", integer)
-        self.symmetric = symmetric
-        self.keep_negative = keep_negative
+        self._init_grid(bits, integer, symmetric, keep_negative)
         self.alpha = _check_alpha(alpha)
         self.scale_axis = scale_axis
         self.elements_per_scale = elements_per_scale

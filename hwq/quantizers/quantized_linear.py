@@ -18,7 +18,7 @@ from keras import ops
 from hwq.fixed import BinaryType, FixedType, HwKind, Po2Scale, Po2ScaledType
 from hwq.quantizers import auto_scale
 from hwq.quantizers.alpha import AUTO_ALPHAS, check_alpha, eager_numpy
-from hwq.quantizers.base import as_int, plain
+from hwq.quantizers.base import plain
 from hwq.quantizers.linear_grid import LinearGrid
 from hwq.quantizers.registry import register_quantizer
 
@@ -36,10 +36,7 @@ class quantized_linear(LinearGrid):
                  use_stochastic_rounding: bool = False, scale_axis=None, qnoise_factor: float = 1.0,
                  var_name: str | None = None, use_variables: bool = False) -> None:
         super().__init__(use_stochastic_rounding, qnoise_factor, var_name, True, use_variables)
-        self.bits = as_int("bits", bits, minimum=1)
-        self.integer = as_int("integer", integer)
-        self.symmetric = symmetric
-        self.keep_negative = keep_negative
+        self._init_grid(bits, integer, symmetric, keep_negative)
         self.alpha = check_alpha(alpha)
         self.scale_axis = scale_axis
         self.quantization_scale = self.default_quantization_scale
