@@ -8,6 +8,7 @@ import pytest
 import tensorflow as tf
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.quantizers import run
 
 from hwq.fixed import FixedType, Overflow, Rounding, quantize, to_float
 from hwq.quantizers import (
@@ -17,10 +18,6 @@ from hwq.quantizers import (
     quantized_bits,
     quantized_relu,
 )
-
-
-def run(q, x) -> np.ndarray:
-    return np.asarray(q(np.asarray(x, dtype=np.float32)))
 
 
 def exact(q, x, t: FixedType | None = None) -> np.ndarray:

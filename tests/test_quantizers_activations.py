@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from support.quantizers import run
 
 from hwq.fixed import (
     BinaryType,
@@ -34,11 +35,6 @@ from hwq.quantizers import (
     smooth_sigmoid,
     smooth_tanh,
 )
-
-
-def run(q, x) -> np.ndarray:
-    return np.asarray(q(np.asarray(x, dtype=np.float32)))
-
 
 FUNCTIONS = [
     (hard_sigmoid, [-3, -1, 0, 0.5, 2], [0, 0, 0.5, 0.75, 1]),

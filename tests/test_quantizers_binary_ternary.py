@@ -6,6 +6,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from support.quantizers import run
 
 from hwq.fixed import BinaryType, Po2Scale, TernaryType, on_grid
 from hwq.quantizers import (
@@ -17,11 +18,6 @@ from hwq.quantizers import (
     stochastic_ternary,
     ternary,
 )
-
-
-def run(q, x, **call) -> np.ndarray:
-    return np.asarray(q(np.asarray(x, dtype=np.float32), **call))
-
 
 HAND = [
     (binary(), [-0.5, 0.0, 0.2, -0.0], [-1, 1, 1, 1]),  # sign(0) = +1

@@ -6,14 +6,10 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from support.quantizers import run
 
 from hwq.fixed import BinaryType, FixedType, Overflow, Po2Scale, Po2ScaledType, Rounding, on_grid
 from hwq.quantizers import UnsupportedQuantizerError, quantized_bits, quantized_linear
-
-
-def run(q, x, **call) -> np.ndarray:
-    return np.asarray(q(np.asarray(x, dtype=np.float32), **call))
-
 
 HAND = [
     # symmetric by default: step 2^(0-4+1) = 1/8, levels -7..7; ties go to even

@@ -6,14 +6,10 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from support.quantizers import run
 
 from hwq.fixed import Po2Type, on_grid
 from hwq.quantizers import UnsupportedQuantizerError, quantized_po2, quantized_relu_po2
-
-
-def run(q, x, **call) -> np.ndarray:
-    return np.asarray(q(np.asarray(x, dtype=np.float32), **call))
-
 
 HAND = [
     # QKeras' published example: 4 bits = value sign + exponent sign + 2 exponent bits, e in [-4, 3]
