@@ -76,25 +76,23 @@ def double_values() -> np.ndarray:
 def _program(fl, targets: list[FixedType], values: np.ndarray) -> tuple[str, list[tuple]]:
     """C++ source and, per output line, what it holds: ('cast', src, dst, how) or ('double', dst)."""
     lines = ["#include <cstdint>", "#include <cstdio>"] + [f'#include "{h}"' for h in fl.includes]
+    # the end of both loops: print d's mantissa, then a line per call
+    print_d_and_close = ["        printf(\"%lld \", (long long)(SIGNED ? " + fl.get_mantissa("d", "D::width", True)
+                         + " : " + fl.get_mantissa("d", "D::width", False) + "));",
+                         "    }",
+                         "    printf(\"\\n\");",
+                         "}"]
     lines += ["static const double VALUES[] = {" + ", ".join(float(v).hex() for v in values) + "};",
               "template <class S, class V, class D, bool SIGNED> static void cast_all() {",
               "    for (uint64_t b = 0; b < (1ull << S::width); b++) {",
               "        S s;",
               "        " + fl.set_bits("s", "S::width", "b"),
               "        D d = V(s);",
-              "        printf(\"%lld \", (long long)(SIGNED ? " + fl.get_mantissa("d", "D::width", True) + " : "
-              + fl.get_mantissa("d", "D::width", False) + "));",
-              "    }",
-              "    printf(\"\\n\");",
-              "}",
+              *print_d_and_close,
               "template <class D, bool SIGNED> static void from_double() {",
               "    for (double v : VALUES) {",
               "        D d = v;",
-              "        printf(\"%lld \", (long long)(SIGNED ? " + fl.get_mantissa("d", "D::width", True) + " : "
-              + fl.get_mantissa("d", "D::width", False) + "));",
-              "    }",
-              "    printf(\"\\n\");",
-              "}",
+              *print_d_and_close,
               "int main() {"]
     meaning = []
     for dst in targets:

@@ -164,16 +164,22 @@ def test_training_without_quantizers_is_batch_normalization_with_batch_statistic
     assert int(layer._iteration.numpy()) == 0  # the counter starts at -1
 
 
-def test_ema_folding_quantizes_kernel_folded_with_the_updated_moving_variance():
-    """ema_stats_folding while training: conv(x, Q(k_moving·W)) · sqrt(mv+ε)/sqrt(var_B+ε) + batch-folded bias,
-    with the moving variance just updated by this step. Batch statistics are float: tolerance."""
-    layer = QDenseBatchnorm(4, momentum=0.5, kernel_quantizer=K6)
+def _dense_batch(layer):
+    """Build a 6 -> 4 folded dense layer with random parameters; a dyadic batch of 16 and its float
+    pre-normalization statistics: (params, x, mean, var)."""
     layer.build((None, 6))
     p = Params((6, 4), 4)
     p.load(layer)
     x = dyadic((16, 6))
-    pre = x.astype(np.float64) @ p.kernel + p.bias
-    mean, var = batch_statistics(pre)
+    mean, var = batch_statistics(x.astype(np.float64) @ p.kernel + p.bias)
+    return p, x, mean, var
+
+
+def test_ema_folding_quantizes_kernel_folded_with_the_updated_moving_variance():
+    """ema_stats_folding while training: conv(x, Q(k_moving·W)) · sqrt(mv+ε)/sqrt(var_B+ε) + batch-folded bias,
+    with the moving variance just updated by this step. Batch statistics are float: tolerance."""
+    layer = QDenseBatchnorm(4, momentum=0.5, kernel_quantizer=K6)
+    p, x, mean, var = _dense_batch(layer)
     y = np.asarray(layer(x, training=True))
     moving_var = layer.batchnorm.moving_variance.numpy()
     assert np.allclose(moving_var, 0.5 * p.var + 0.5 * var, rtol=1e-5)
@@ -186,12 +192,7 @@ def test_ema_folding_quantizes_kernel_folded_with_the_updated_moving_variance():
 
 def test_batch_folding_quantizes_kernel_folded_with_batch_variance():
     layer = QDenseBatchnorm(4, kernel_quantizer="quantized_bits(4,1,alpha=1)", folding_mode="batch_stats_folding")
-    layer.build((None, 6))
-    p = Params((6, 4), 4)
-    p.load(layer)
-    x = dyadic((16, 6))
-    pre = x.astype(np.float64) @ p.kernel + p.bias
-    mean, var = batch_statistics(pre)
+    p, x, mean, var = _dense_batch(layer)
     k = p.gamma / np.sqrt(var + EPS)
     expected = x @ ref.quantized_bits_fixed(p.kernel * k, 4, 1) + k * (p.bias - mean) + p.beta
     assert np.allclose(np.asarray(layer(x, training=True)), expected, rtol=1e-5, atol=1e-5)

@@ -327,17 +327,22 @@ def test_weights_missing_or_extra_name_the_layer(tmp_path):
         load_qkeras(json_path, legacy_h5(tmp_path / "b.h5", extra))
 
 
+def _write_legacy_fc_weights(f, kernel) -> None:
+    """tf.keras 2's whole-model layout: layer "fc" (kernel, zero bias of 3) under "model_weights"."""
+    legacy = f.create_group("model_weights")
+    legacy.attrs["layer_names"] = np.array([b"fc"])
+    g = legacy.create_group("fc")
+    g.attrs["weight_names"] = np.array([b"fc/kernel:0", b"fc/bias:0"])
+    g.create_dataset("fc/kernel:0", data=kernel)
+    g.create_dataset("fc/bias:0", data=np.zeros(3, np.float32))
+
+
 def test_whole_model_h5_layout_is_read(tmp_path):
     # model.save("x.h5") in tf.keras 2 nests the layer groups under "model_weights"
     json_path = write_model(tmp_path, tiny_config())
     kernel = np.arange(6, dtype=np.float32).reshape(2, 3) / 16
     with h5py.File(tmp_path / "full.h5", "w") as f:
-        legacy = f.create_group("model_weights")
-        legacy.attrs["layer_names"] = np.array([b"fc"])
-        g = legacy.create_group("fc")
-        g.attrs["weight_names"] = np.array([b"fc/kernel:0", b"fc/bias:0"])
-        g.create_dataset("fc/kernel:0", data=kernel)
-        g.create_dataset("fc/bias:0", data=np.zeros(3, np.float32))
+        _write_legacy_fc_weights(f, kernel)
     model = load_qkeras(json_path, tmp_path / "full.h5")
     np.testing.assert_array_equal(model.get_layer("fc").kernel.numpy(), kernel)
 
@@ -435,12 +440,7 @@ def test_load_model_reads_a_tf_keras_2_whole_model_h5(tmp_path):
     kernel = np.array([[0.25, -0.5, 0.125], [1.0, 0.0, -0.75]], np.float32)
     with h5py.File(tmp_path / "full.h5", "w") as f:
         f.attrs["model_config"] = json.dumps(tiny_config())
-        legacy = f.create_group("model_weights")
-        legacy.attrs["layer_names"] = np.array([b"fc"])
-        g = legacy.create_group("fc")
-        g.attrs["weight_names"] = np.array([b"fc/kernel:0", b"fc/bias:0"])
-        g.create_dataset("fc/kernel:0", data=kernel)
-        g.create_dataset("fc/bias:0", data=np.zeros(3, np.float32))
+        _write_legacy_fc_weights(f, kernel)
     model = load_model(tmp_path / "full.h5")
     np.testing.assert_array_equal(model.get_layer("fc").kernel.numpy(), kernel)
 

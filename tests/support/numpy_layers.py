@@ -44,6 +44,16 @@ def _pad_spatial(x: np.ndarray, kernel: tuple[int, ...], strides, dilation, padd
     return np.pad(x, pads)
 
 
+def _conv_inputs(x, w, strides, dilation, padding: str):
+    """x and w as float64, the spatial rank, strides and dilation (default 1 per axis) and x padded."""
+    x = np.asarray(x, np.float64)
+    w = np.asarray(w, np.float64)
+    rank = w.ndim - 2
+    strides = strides or (1,) * rank
+    dilation = dilation or (1,) * rank
+    return x, w, rank, strides, dilation, _pad_spatial(x, w.shape[:rank], strides, dilation, padding)
+
+
 def _windows(x: np.ndarray, kernel, strides, dilation):
     """Yield (output index, patch of shape (batch, *kernel, channels)) for every output position."""
     k_eff = [(k - 1) * d + 1 for k, d in zip(kernel, dilation, strict=True)]
@@ -55,12 +65,7 @@ def _windows(x: np.ndarray, kernel, strides, dilation):
 
 def conv(x, w, strides=None, padding: str = "valid", dilation=None) -> np.ndarray:
     """N-d convolution (cross-correlation, as Keras), x (batch, *spatial, cin), w (*kernel, cin, cout)."""
-    x = np.asarray(x, np.float64)
-    w = np.asarray(w, np.float64)
-    rank = w.ndim - 2
-    strides = strides or (1,) * rank
-    dilation = dilation or (1,) * rank
-    xp = _pad_spatial(x, w.shape[:rank], strides, dilation, padding)
+    x, w, rank, strides, dilation, xp = _conv_inputs(x, w, strides, dilation, padding)
     result = None
     for pos, patch, out in _windows(xp, w.shape[:rank], strides, dilation):
         if result is None:
@@ -72,12 +77,7 @@ def conv(x, w, strides=None, padding: str = "valid", dilation=None) -> np.ndarra
 
 def depthwise_conv(x, w, strides=None, padding: str = "valid", dilation=None) -> np.ndarray:
     """x (batch, *spatial, c), w (*kernel, c, multiplier) -> channel c·multiplier + m = x[..., c] * w[..., c, m]."""
-    x = np.asarray(x, np.float64)
-    w = np.asarray(w, np.float64)
-    rank = w.ndim - 2
-    strides = strides or (1,) * rank
-    dilation = dilation or (1,) * rank
-    xp = _pad_spatial(x, w.shape[:rank], strides, dilation, padding)
+    x, w, rank, strides, dilation, xp = _conv_inputs(x, w, strides, dilation, padding)
     channels, mult = w.shape[-2:]
     result = None
     for pos, patch, out in _windows(xp, w.shape[:rank], strides, dilation):
