@@ -9,14 +9,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from support.graphs import inputs_over_range, random_mlp
+from support.graphs import inputs_over_range, named_graph, random_mlp
 
 from hwq.backends.hls import HLSCompileError, HLSProject, UnsupportedError, emit_hls, get_flavour
 from hwq.backends.hls.literals import exact_literal
 from hwq.backends.hls.names import Namer
 from hwq.fixed import FixedType
 from hwq.ir import Graph, IntTensor, IRError, Value
-from hwq.ir.build import dense_node, quantize_node, relu_node
+from hwq.ir.build import dense_node, quantize_node
 from hwq.sim import input_mantissas, simulate, simulate_mantissas
 from hwq.toolchain import ToolchainError
 
@@ -133,17 +133,9 @@ def test_open_reuses_the_compiled_library(random_projects) -> None:
 
 def _named_graph() -> Graph:
     """Names that are C++ keywords, macros, generated names or standard typedefs once suffixed."""
-    rng = np.random.default_rng(11)
-    x = Value("input_t", (3,), FixedType(6, 2, True, "RND", "SAT"))
-    w = FixedType(5, 1, True)
-    k1 = IntTensor(rng.integers(-16, 16, size=(3, 4)), w)
-    k2 = IntTensor(rng.integers(-16, 16, size=(4, 2)), w)
-    nodes = [dense_node("class", x, k1, IntTensor(rng.integers(-16, 16, size=4), w), "size")]
-    nodes.append(relu_node("AP_SAT", nodes[-1].output, "i"))
-    nodes.append(quantize_node("int", nodes[-1].output, FixedType(4, 2, False, "RND_CONV", "SAT"), "N_IN"))
-    nodes.append(dense_node("ap_fixed", nodes[-1].output, k2, None, "ac_int"))
-    nodes.append(quantize_node("hwq_predict", nodes[-1].output, FixedType(8, 3, True, "RND_INF", "SAT_SYM"), "j"))
-    return Graph("main", [x], nodes, ["j"]).validate()  # the IR holds ASCII identifiers; C++ may still clash
+    # the IR holds ASCII identifiers; C++ may still clash
+    return named_graph("main", "input_t", [("class", "size"), ("AP_SAT", "i"), ("int", "N_IN"),
+                                           ("ap_fixed", "ac_int"), ("hwq_predict", "j")])
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)

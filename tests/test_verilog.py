@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from support.graphs import OVERFLOWS, ROUNDINGS, inputs_over_range, random_mlp
+from support.graphs import OVERFLOWS, ROUNDINGS, inputs_over_range, named_graph, random_mlp
 from support.verilog_bundle import expected, run_bundle, write_bundle
 
 import hwq
@@ -24,8 +24,8 @@ from hwq.backends.verilog.expr import signed_literal, wrap_signed
 from hwq.backends.verilog.vectors import pack, unpack
 from hwq.backends.verilog.verilator import SimulationError, tool_environment
 from hwq.fixed import FixedType
-from hwq.ir import Graph, IntTensor, Value
-from hwq.ir.build import dense_node, quantize_node, relu_node
+from hwq.ir import Graph, Value
+from hwq.ir.build import quantize_node
 from hwq.sim import simulate, simulate_mantissas
 from hwq.toolchain import ToolchainError, verilator_root
 
@@ -82,17 +82,8 @@ def _lint(sources: list[Path], top: str) -> subprocess.CompletedProcess:
 
 def _named_graph() -> Graph:
     """Node and value names that are Verilog keywords, generated names, or clash once made legal."""
-    rng = np.random.default_rng(11)
-    x = Value("in_data", (3,), FixedType(6, 2, True, "RND", "SAT"))
-    w = FixedType(5, 1, True)
-    k1 = IntTensor(rng.integers(-16, 16, size=(3, 4)), w)
-    k2 = IntTensor(rng.integers(-16, 16, size=(4, 2)), w)
-    nodes = [dense_node("module", x, k1, IntTensor(rng.integers(-16, 16, size=4), w), "wire")]
-    nodes.append(relu_node("always", nodes[-1].output, "out_valid"))
-    nodes.append(quantize_node("hwq_round", nodes[-1].output, FixedType(4, 2, False, "RND_CONV", "SAT"), "clk"))
-    nodes.append(dense_node("Module", nodes[-1].output, k2, None, "reg"))
-    nodes.append(quantize_node("begin", nodes[-1].output, FixedType(8, 3, True, "RND_INF", "SAT_SYM"), "y"))
-    return Graph("endmodule", [x], nodes, ["y"]).validate()
+    return named_graph("endmodule", "in_data", [("module", "wire"), ("always", "out_valid"), ("hwq_round", "clk"),
+                                                ("Module", "reg"), ("begin", "y")])
 
 
 # --- fast: no simulator build -----------------------------------------------------------------------

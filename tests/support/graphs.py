@@ -58,3 +58,20 @@ def inputs_over_range(rng: np.random.Generator, graph: Graph, n: int, past: floa
     ties = rng.integers(t.min_mantissa * 2, t.max_mantissa * 2 + 2, size=x.shape) / 2 * float(t.lsb)
     x = np.where(rng.random(x.shape) < 0.3, ties, x)
     return x.astype(np.float32).astype(np.float64)
+
+
+def named_graph(graph: str, input_name: str, names: list[tuple[str, str]]) -> Graph:
+    """dense -> relu -> quantize -> dense -> quantize over fixed weights (seed 11), named as given:
+    `names` holds (node name, output name) for the five nodes, for testing names a backend must make legal."""
+    rng = np.random.default_rng(11)
+    x = Value(input_name, (3,), FixedType(6, 2, True, "RND", "SAT"))
+    w = FixedType(5, 1, True)
+    k1 = IntTensor(rng.integers(-16, 16, size=(3, 4)), w)
+    k2 = IntTensor(rng.integers(-16, 16, size=(4, 2)), w)
+    (d1, v1), (r, v2), (q1, v3), (d2, v4), (q2, v5) = names
+    nodes = [dense_node(d1, x, k1, IntTensor(rng.integers(-16, 16, size=4), w), v1)]
+    nodes.append(relu_node(r, nodes[-1].output, v2))
+    nodes.append(quantize_node(q1, nodes[-1].output, FixedType(4, 2, False, "RND_CONV", "SAT"), v3))
+    nodes.append(dense_node(d2, nodes[-1].output, k2, None, v4))
+    nodes.append(quantize_node(q2, nodes[-1].output, FixedType(8, 3, True, "RND_INF", "SAT_SYM"), v5))
+    return Graph(graph, [x], nodes, [v5]).validate()
