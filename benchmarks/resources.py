@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     graph = hwq.lower(model)
     est = estimate(graph)
     start = time.perf_counter()
-    m = measure(graph, per_node=True, jobs=args.jobs) if not args.top else measure(graph, jobs=args.jobs)
+    m = measure(graph, per_node=True, top=args.top, jobs=args.jobs)
     seconds = time.perf_counter() - start
 
     print(f"{'node':10s} {'op':9s} {'est LUTs':>9s} {'Yosys LUTs':>10s} {'error':>7s}")

@@ -42,23 +42,27 @@ def node_modules(graph: Graph) -> tuple[str, dict[str, str]]:
     return d.top, {node.name: view.module for node, view in zip(graph.nodes, d.nodes, strict=True)}
 
 
-def measure(graph: Graph, dsp: bool = False, per_node: bool = True, jobs: int | None = None) -> Measurement:
+def measure(graph: Graph, dsp: bool = False, per_node: bool = True, top: bool = True,
+            jobs: int | None = None) -> Measurement:
     """Emit `graph` as Verilog in a temporary folder and synthesise it (see the module docstring).
 
     `dsp=True` lets Yosys infer DSP48 blocks; by default multipliers are counted in LUTs.
+    `top=False` skips the whole design (the slowest run: the flattened top of a large model takes Yosys'
+    WebAssembly build tens of minutes).
     `jobs` syntheses run at once (each is its own process); by default one per core, at most 4.
     """
     import hwq
 
-    top, modules = node_modules(graph)
+    top_module, modules = node_modules(graph)
     with tempfile.TemporaryDirectory(prefix="hwq-measure-") as tmp:
         prj = hwq.emit(graph, Path(tmp) / "prj", backend="verilog")
         sources = prj.sources
-        targets = ([(name, mod) for name, mod in modules.items()] if per_node else []) + [(None, top)]
+        targets = list(modules.items()) if per_node else []
+        targets += [(None, top_module)] if top else []
         workers = jobs or min(4, os.cpu_count() or 1)
         with ThreadPoolExecutor(max_workers=workers) as pool:  # threads only wait on Yosys processes
             results = list(pool.map(lambda t: (t[0], synthesise(sources, t[1], dsp=dsp)), targets))
-    m = Measurement(top, dsp)
+    m = Measurement(top_module, dsp)
     for name, synthesis in results:
         if name is None:
             m.total = synthesis
