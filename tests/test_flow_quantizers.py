@@ -26,6 +26,7 @@ import hwq
 from hwq.backends.hls import emit_hls
 from hwq.backends.verilog import emit_verilog
 from hwq.frontend import UnsupportedLayerError
+from hwq.ir import SHIFT_KINDS
 from hwq.layers import QActivation, QDense
 from hwq.quantizers import get_quantizer, quantized_bits
 from hwq.sim import input_mantissas
@@ -51,7 +52,6 @@ PAIRS = [
 ]
 # these activations go into the QDense itself: a table over the accumulator, no narrowing quantizer first
 IN_DENSE = {0, 4, 7}
-SHIFT_KINDS = ("barrel", "xor", "mux", "and")
 # the first layer's bias quantizer, by model: biases are constants held exactly, whatever their kind
 BIASES = ["quantized_bits(6,2,alpha=1)", "quantized_po2(4)", "ternary(alpha=1)", "quantized_linear(5,2,alpha=1)"]
 

@@ -60,3 +60,15 @@ def test_validate_refuses_names_that_are_not_ascii_identifiers():
             Graph("g", [Value("x", (2,), t)], [Node(bad, "quantize", ["x"], Value("y", (2,), t))], ["y"]).validate()
     with pytest.raises(IRError, match="ASCII identifier"):
         Graph("my model", [Value("x", (2,), t)], [Node("n", "quantize", ["x"], Value("y", (2,), t))], ["y"]).validate()
+
+
+def test_shift_multiplier_kinds_need_power_of_two_weights():
+    from hwq.ir.build import dense_node
+
+    x = Value("x", (2,), FixedType(6, 2, True))
+    po2 = IntTensor(np.array([[2, -4], [0, 1]]), FixedType(6, 2, True))
+    assert dense_node("d", x, po2, None, "y").attrs["multiplier"] == "barrel"
+    three = IntTensor(np.array([[3, -4], [0, 1]]), FixedType(6, 2, True))
+    node = dense_node("d", x, three, None, "y", multiplier="barrel")
+    with pytest.raises(IRError, match="'d'.*power of two"):
+        Graph("g", [x], [node], ["y"]).validate()

@@ -26,6 +26,11 @@ OPS: dict[str, OpSpec] = {
 }
 
 MULTIPLIER_KINDS = ("mult", "barrel", "mux", "xor", "and", "adder")
+SHIFT_KINDS = ("barrel", "mux", "xor", "and")  # every weight 0 or +-2^e: shifts and negations, no multiplier
+
+
+def _powers_of_two(kernel) -> bool:
+    return all(v & (v - 1) == 0 for v in (abs(int(m)) for m in kernel.mantissa.ravel()))
 
 
 class IRError(ValueError):
@@ -55,6 +60,9 @@ def check_node(node, value_types: dict[str, FixedType]) -> None:
             raise IRError(f"node {node.name!r}: a dense node's output carries its accumulator type")
         if node.attrs["multiplier"] not in MULTIPLIER_KINDS:
             raise IRError(f"node {node.name!r}: multiplier kind {node.attrs['multiplier']!r} not in {MULTIPLIER_KINDS}")
+        if node.attrs["multiplier"] in SHIFT_KINDS and not _powers_of_two(node.params["kernel"]):
+            raise IRError(f"node {node.name!r}: multiplier kind {node.attrs['multiplier']!r} needs every weight "
+                          "to be 0 or a signed power of two, and the kernel has other values")
     if node.op == "table":
         _check_table(node, value_types[node.inputs[0]])
 

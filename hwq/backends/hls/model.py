@@ -13,7 +13,7 @@ from hwq.backends.hls.literals import check_literal_type, exact_literal
 from hwq.backends.hls.names import Namer
 from hwq.backends.hls.table import CLookup, table_comment, table_lookup
 from hwq.fixed import FixedType
-from hwq.ir import Graph, IntTensor, IRError, Node, Value, legal_identifier
+from hwq.ir import SHIFT_KINDS, Graph, IntTensor, IRError, Node, Value, legal_identifier
 
 PORT_MAX_BITS = 64  # the bridge and test vectors carry mantissas as int64
 
@@ -175,16 +175,12 @@ def _param_array(base: str, p: IntTensor, namer: Namer, typedef) -> CArray:
     return CArray(name, typedef(name, p.type, f"parameter {name}"), tuple(p.shape), rows)
 
 
-SHIFT_MULTIPLIERS = ("barrel", "xor", "mux", "and")
-
-
 def _shift_terms(node: Node, x: FixedType, label: str, namer: Namer, typedef, flavour: Flavour) -> ShiftTerms | None:
     """Sign and exponent arrays for a dense node whose quantizer made every weight 0 or +-2^e."""
+    if node.attrs["multiplier"] not in SHIFT_KINDS:  # the IR checked these kinds' weights are all 0 or +-2^e
+        return None
     kernel: IntTensor = node.params["kernel"]
     m = kernel.mantissa.reshape(kernel.shape[0], -1)
-    magnitudes = [abs(int(v)) for v in m.ravel()]
-    if node.attrs["multiplier"] not in SHIFT_MULTIPLIERS or any(v & (v - 1) for v in magnitudes):
-        return None
     acc: FixedType = node.attrs["accumulator"]
     exps = [[abs(int(v)).bit_length() - 1 - kernel.type.frac if v else 0 for v in row] for row in m]
     signs = [[(int(v) > 0) - (int(v) < 0) for v in row] for row in m]
@@ -225,7 +221,7 @@ def _check_accumulator(node: Node, x: Value) -> None:
 def _comment(node: Node, values: dict[str, Value], flavour: Flavour) -> str:
     src = values[node.inputs[0]]
     out = node.output
-    if node.op == "dense" and node.attrs["multiplier"] in SHIFT_MULTIPLIERS:
+    if node.op == "dense" and node.attrs["multiplier"] in SHIFT_KINDS:
         return (f"{node.op} {src.size} -> {out.size} with {node.attrs['multiplier']} weights (each 0 or +-2^e): "
                 f"acc += (x[i] << e) or acc -= (x[i] << e) by the weight's sign, in "
                 f"{flavour.spell(node.attrs['accumulator'])}: no multiplier")
