@@ -4,12 +4,13 @@
     y = graph.simulate(x)             # bit-exact reference
     prj = hwq.emit(graph, "build/x", backend="vitis")   # or "catapult", "verilog"
     prj.compile(); prj.predict(x)     # equals graph.simulate(x)
+
+Importing hwq loads neither Keras nor TensorFlow: lower() and the loaders import them on first use.
 """
 
 from hwq.backends import BACKENDS, Project, emit
 from hwq.fixed import FixedType, Overflow, Rounding
 from hwq.ir import Graph
-from hwq.loading import load_model, load_qkeras
 
 __version__ = "0.1.0"
 
@@ -19,6 +20,20 @@ def lower(model, input_type=None, name=None, until=None) -> Graph:
     from hwq.frontend import lower as _lower
 
     return _lower(model, input_type=input_type, name=name, until=until)
+
+
+def load_model(*args, **kwargs):
+    """A Keras 3 model saved by hwq or by the qkeras-v3 package (see hwq.loading.load_model)."""
+    from hwq.loading import load_model as _load
+
+    return _load(*args, **kwargs)
+
+
+def load_qkeras(*args, **kwargs):
+    """A legacy Keras 2 QKeras model from JSON + H5 (see hwq.loading.load_qkeras)."""
+    from hwq.loading import load_qkeras as _load
+
+    return _load(*args, **kwargs)
 
 
 __all__ = ["lower", "emit", "load_model", "load_qkeras", "Graph", "Project", "BACKENDS", "FixedType", "Rounding",

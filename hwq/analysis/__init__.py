@@ -1,6 +1,5 @@
-"""Analyses that annotate the IR: accumulator bounds, multiplier kinds."""
+"""Analyses on weights and types: accumulator bounds (over hwq.fixed.intervals)."""
 
 from hwq.analysis.accumulator import AccumulatorBounds, dense_accumulator
-from hwq.analysis.multiplier import multiplier_kind
 
-__all__ = ["AccumulatorBounds", "dense_accumulator", "multiplier_kind"]
+__all__ = ["AccumulatorBounds", "dense_accumulator"]

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
-from hwq.fixed import FixedType, fitting_type
+from hwq.fixed import FixedType, Interval, dot_bounds
 from hwq.ir.tensor import IntTensor
 
 
@@ -19,22 +17,11 @@ class AccumulatorBounds:
 
 
 def dense_accumulator(x: FixedType, kernel: IntTensor, bias: IntTensor | None) -> AccumulatorBounds:
-    """Bounds of bias[j] + sum_i x[i] * kernel[i, j] for every x in x's range.
+    """Bounds of bias[j] + sum_i x[i] * kernel[i, j] for every x in x's range (hwq.fixed.intervals.dot_bounds).
 
-    Because 0 lies in every fixed type's range, each term's interval contains 0, so partial
-    sums taken in any order stay within [lo, hi] when the bias is added first; the magnitude
-    bound covers adder trees too.
+    `x` is a FixedType, or anything with its min_mantissa, max_mantissa and frac.
     """
-    frac = x.frac + kernel.type.frac
-    if bias is not None:
-        frac = max(frac, bias.type.frac)
-    k = kernel.mantissa.reshape(kernel.shape[0], -1).astype(object) << (frac - x.frac - kernel.type.frac)
-    at_min, at_max = k * x.min_mantissa, k * x.max_mantissa
-    lo = np.minimum(at_min, at_max).sum(axis=0)
-    hi = np.maximum(at_min, at_max).sum(axis=0)
-    worst = np.maximum(np.abs(at_min), np.abs(at_max)).sum(axis=0)
-    if bias is not None:
-        b = bias.mantissa.reshape(-1).astype(object) << (frac - bias.type.frac)
-        lo, hi, worst = lo + b, hi + b, worst + np.abs(b)
-    lo_all, hi_all = int(min(lo.min(), 0)), int(max(hi.max(), 0))
-    return AccumulatorBounds(fitting_type(lo_all, hi_all, frac), lo_all, hi_all, int(worst.max()).bit_length())
+    b = dot_bounds(Interval(x.min_mantissa, x.max_mantissa, x.frac), kernel.mantissa, kernel.type.frac,
+                   None if bias is None else bias.mantissa, 0 if bias is None else bias.type.frac)
+    i = b.interval
+    return AccumulatorBounds(i.fitting_type(), i.lo, i.hi, b.magnitude_bits)

@@ -2,6 +2,7 @@
 
 from hwq.fixed.carrier import as_carrier, carrier_for_bits, max_bits, shift_left
 from hwq.fixed.fixed_type import FixedType, bits_for_range, fitting_type
+from hwq.fixed.intervals import DotBounds, Interval, dot_bounds
 from hwq.fixed.kinds import (
                              BinaryType,
                              HwKind,
@@ -22,7 +23,7 @@ from hwq.fixed.rounding import round_float, round_shift
 from hwq.fixed.spelling import ac_spelling, ap_spelling, parse_type, verilog_decl
 
 __all__ = [
-    "FixedType", "Rounding", "Overflow", "fitting_type", "bits_for_range",
+    "FixedType", "Interval", "DotBounds", "dot_bounds", "Rounding", "Overflow", "fitting_type", "bits_for_range",
     "quantize", "cast", "to_float", "multiply", "add", "product_type", "sum_type",
     "round_shift", "round_float", "apply_overflow", "as_carrier", "carrier_for_bits", "max_bits", "shift_left",
     "ap_spelling", "ac_spelling", "verilog_decl", "parse_type",

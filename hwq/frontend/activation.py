@@ -1,4 +1,4 @@
-"""An activation (a quantizer, 'relu', 'linear') -> IR nodes after the current value.
+"""An activation (a quantizer, 'relu', 'linear') -> IR nodes after a value.
 
 A quantizer whose outputs are one FixedType of its input becomes a quantize node. Every other
 elementwise quantizer (power of two, binary, ternary, a scale applied after rounding, a curve such
@@ -14,32 +14,31 @@ from hwq.fixed import FixedType, quantize, to_float
 from hwq.fixed.kinds import HwKind, LookupTable, fitting_fixed_type, on_grid
 from hwq.frontend.context import LoweringContext
 from hwq.frontend.errors import UnsupportedLayerError
-from hwq.ir import IntTensor
-from hwq.ir.build import quantize_node, relu_node
+from hwq.ir import IntTensor, Value
+from hwq.ir.build import MAX_TABLE_INPUT_BITS, quantize_node, relu_node, table_inputs, table_node
 
 SUPPORTED = "a quantizer from hwq.quantizers, 'relu' or 'linear'"
 DATA_DEPENDENT_ALPHAS = ("auto", "auto_po2")
 
 
-def lower_activation(ctx: LoweringContext, layer, activation) -> None:
+def lower_activation(ctx: LoweringContext, layer, activation, x: Value) -> Value:
+    """The value after `activation` is applied to x (x itself for none or 'linear')."""
     if activation is None:
-        return
+        return x
     if hasattr(activation, "hw_kind"):
         kind = _activation_kind(layer, activation)
         name = ctx.name(f"{layer.name}_q" if ctx.layer_nodes.get(layer.name) else layer.name)
         if isinstance(kind, FixedType):
-            node = quantize_node(name, ctx.current, kind, ctx.name(f"{name}_out"))
+            node = quantize_node(name, x, kind, ctx.name(f"{name}_out"))
         else:
-            node = _table_node(ctx, layer, activation, kind, name)
-        ctx.add(layer.name, node)
-        return
+            node = _table_node(ctx, layer, activation, kind, name, x)
+        return ctx.add(layer.name, node)
     kind = getattr(activation, "__name__", str(activation))
     if kind == "linear":
-        return
+        return x
     if kind == "relu":
         name = ctx.name(f"{layer.name}_relu")
-        ctx.add(layer.name, relu_node(name, ctx.current, ctx.name(f"{name}_out")))
-        return
+        return ctx.add(layer.name, relu_node(name, x, ctx.name(f"{name}_out")))
     hint = f"; pass until= the layer before {layer.name!r} to lower up to it" if type(layer).__name__ == "Activation" \
         else ""
     raise UnsupportedLayerError(
@@ -59,11 +58,8 @@ def _activation_kind(layer, quantizer) -> HwKind:
         raise UnsupportedLayerError(f"layer {layer.name!r} ({type(layer).__name__}), activation: {err}") from err
 
 
-def _table_node(ctx: LoweringContext, layer, quantizer, kind: HwKind, name: str):
-    from hwq.ir.build import table_node
-    from hwq.ir.table import MAX_TABLE_INPUT_BITS, table_inputs
-
-    t = ctx.current.type
+def _table_node(ctx: LoweringContext, layer, quantizer, kind: HwKind, name: str, x: Value):
+    t = x.type
     if t.width > MAX_TABLE_INPUT_BITS:
         raise UnsupportedLayerError(
             f"layer {layer.name!r} ({type(layer).__name__}): activation {quantizer} becomes a lookup table over "
@@ -77,7 +73,7 @@ def _table_node(ctx: LoweringContext, layer, quantizer, kind: HwKind, name: str)
         raise AssertionError(f"layer {layer.name!r}: activation {quantizer} produced values off its declared kind "
                              f"{kind}; this is a bug in the quantizer's hw_kind()")
     out_type = _output_type(kind, outputs)
-    return table_node(name, ctx.current, IntTensor(quantize(outputs, out_type), out_type), ctx.name(f"{name}_out"))
+    return table_node(name, x, IntTensor(quantize(outputs, out_type), out_type), ctx.name(f"{name}_out"))
 
 
 def _forward(quantizer, inputs: np.ndarray) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""The state of one lowering: nodes made so far, names taken, the current value."""
+"""The state of one lowering: nodes made so far, names taken, which nodes came from which layer."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from hwq.ir import Node, Value, legal_identifier
 
 @dataclass
 class LoweringContext:
-    current: Value
     nodes: list[Node] = field(default_factory=list)
     taken: set[str] = field(default_factory=set)
     layer_nodes: dict[str, list[str]] = field(default_factory=dict)
@@ -20,5 +19,9 @@ class LoweringContext:
     def add(self, layer_name: str, node: Node) -> Value:
         self.nodes.append(node)
         self.layer_nodes.setdefault(layer_name, []).append(node.name)
-        self.current = node.output
         return node.output
+
+    def names_for(self, layer, suffix: str = "") -> tuple[str, str]:
+        """A fresh node name for (a part of) `layer`, and the name of its output value."""
+        node = self.name(f"{layer.name}{suffix}")
+        return node, self.name(f"{node}_out")

@@ -1,4 +1,4 @@
-"""lower(): a Keras model of hwq layers -> a fully annotated IR graph."""
+"""lower(): a Keras model of hwq layers -> a fully annotated IR graph, walking Keras' functional graph."""
 
 from __future__ import annotations
 
@@ -8,105 +8,143 @@ from hwq.fixed import FixedType, parse_type
 from hwq.frontend.context import LoweringContext
 from hwq.frontend.errors import UnsupportedLayerError
 from hwq.frontend.hw_type import hardware_type
+from hwq.frontend.keras_graph import KerasGraph, LayerCall, keras_graph
+from hwq.frontend.merge import (
+    lower_add,
+    lower_average,
+    lower_concatenate,
+    lower_multiply,
+    lower_subtract,
+)
 from hwq.frontend.qactivation import lower_qactivation
 from hwq.frontend.qdense import lower_qdense
+from hwq.frontend.reshaping import lower_flatten, lower_permute, lower_reshape
 from hwq.ir import Graph, Value, legal_identifier
+from hwq.passes import run_pipeline
 
 FLOAT32_EXACT_BITS = 24
 
 
-def _skip(ctx: LoweringContext, layer) -> None:
-    """Layers that compute nothing at inference (Dropout, InputLayer)."""
+def _identity(ctx: LoweringContext, layer, inputs: list[Value]) -> Value:
+    """Layers that compute nothing at inference (Dropout)."""
+    return inputs[0]
 
 
-LOWERINGS: dict[str, Callable] = {
+LOWERINGS: dict[str, Callable[[LoweringContext, object, list[Value]], Value]] = {
     "QDense": lower_qdense,
     "QActivation": lower_qactivation,
     "Activation": lower_qactivation,
-    "Dropout": _skip,
-    "InputLayer": _skip,
+    "Dropout": _identity,
+    "Add": lower_add,
+    "Subtract": lower_subtract,
+    "Multiply": lower_multiply,
+    "Average": lower_average,
+    "Concatenate": lower_concatenate,
+    "Flatten": lower_flatten,
+    "Reshape": lower_reshape,
+    "Permute": lower_permute,
 }
 
+InputType = str | FixedType | dict[str, str | FixedType] | None
 
-def lower(model, input_type: str | FixedType | None = None, name: str | None = None,
-          until: str | None = None) -> Graph:
+
+def lower(model, input_type: InputType = None, name: str | None = None, until: str | list[str] | None = None) -> Graph:
     """Lower a Keras model built from hwq layers into an annotated, validated IR graph.
 
-    The input port carries the type of the model's first quantizer (a leading QActivation);
-    a model without one needs `input_type`, e.g. "ap_fixed<16,6>". `until` names the last layer to
-    lower: a model ending in float layers (a softmax) is lowered up to its logits, and the graph's
-    meta says which layers were left out.
+    Each input port carries the type of the quantizer it feeds (a QActivation that is its only reader);
+    an input without one needs `input_type`, e.g. "ap_fixed<16,6>" (one type for every input, or a dict
+    by input name). `until` names the last layer (or layers) to lower: a model ending in float layers
+    (a softmax) is lowered up to its logits, and the graph's meta says which layers were left out.
     """
-    layers = _layer_chain(model)
-    left_out = _cut(model, layers, until)
-    layers = layers[:len(layers) - len(left_out)]
-    for layer in layers:
-        if type(layer).__name__ not in LOWERINGS:
+    kg = keras_graph(model)
+    outputs, left_out = _outputs(model, kg, until)
+    calls = kg.needed_for(outputs)
+    for call in calls:
+        if call.type_name not in LOWERINGS:
             raise UnsupportedLayerError(
-                f"layer {layer.name!r} of type {type(layer).__name__} is not supported by hwq.lower(); "
-                f"supported layers: {', '.join(sorted(LOWERINGS))}{_until_hint(layers, layer)}")
-    port_type, layers = _input_port(model, layers, input_type)
-    taken: set[str] = set()
-    x = Value(legal_identifier(f"{model.name}_input", taken), tuple(model.input_shape[1:]), port_type)
-    ctx = LoweringContext(x, taken=taken)
-    for layer in layers:
-        LOWERINGS[type(layer).__name__](ctx, layer)
+                f"layer {call.layer.name!r} of type {call.type_name} is not supported by hwq.lower(); "
+                f"supported layers: {', '.join(sorted(LOWERINGS))}{_until_hint(kg, call)}")
+    ctx = LoweringContext()
+    env: dict[int, Value] = {}
+    ports = [_input_port(model, kg, calls, t, input_type, ctx, env) for t in kg.inputs]
+    for call in calls:
+        if any(id(t) in env for t in call.outputs):  # a quantizer taken as an input port's type
+            continue
+        out = LOWERINGS[call.type_name](ctx, call.layer, [env[id(t)] for t in call.inputs])
+        for t in call.outputs:
+            env[id(t)] = out
     if not ctx.nodes:
         raise UnsupportedLayerError(f"model {model.name!r} has no layer that computes anything to lower")
-    graph = Graph(legal_identifier(name or model.name), [x], ctx.nodes, [ctx.current.name],
+    graph = Graph(legal_identifier(name or model.name), ports, ctx.nodes, _output_names(model, outputs, env),
                   {"source": model.name, "layers": ctx.layer_nodes})
     if left_out:
-        graph.meta["left_out"] = [layer.name for layer in left_out]  # the exact chain stops before these
+        graph.meta["left_out"] = left_out  # the exact graph stops before these
+    graph = run_pipeline(graph, "lower")
     graph.meta["notes"] = {"keras_float32_exact": _float32_exact(graph)}
     return graph.validate()
 
 
-def _cut(model, layers: list, until: str | None) -> list:
-    """The layers after `until` (none when until is None)."""
+def _outputs(model, kg: KerasGraph, until) -> tuple[list, list[str]]:
+    """The tensors to lower up to, and the names of the layers that are left out."""
     if until is None:
-        return []
-    names = [layer.name for layer in layers]
-    if until not in names:
-        raise UnsupportedLayerError(f"until={until!r}: model {model.name!r} has no such layer; its layers: "
-                                    f"{', '.join(names)}")
-    return layers[names.index(until) + 1:]
+        return kg.outputs, []
+    names = [until] if isinstance(until, str) else list(until)
+    outputs = []
+    for layer_name in names:
+        call = kg.last_call_of(layer_name)
+        if call is None:
+            raise UnsupportedLayerError(f"until={layer_name!r}: model {model.name!r} has no such layer; its layers: "
+                                        f"{', '.join(dict.fromkeys(c.layer.name for c in kg.calls))}")
+        outputs += call.outputs
+    kept = {id(c) for c in kg.needed_for(outputs)}
+    left = list(dict.fromkeys(c.layer.name for c in kg.calls if id(c) not in kept))
+    return outputs, left
 
 
-def _until_hint(layers: list, layer) -> str:
-    k = layers.index(layer)
-    if k == 0:
+def _until_hint(kg: KerasGraph, call: LayerCall) -> str:
+    producer = kg.producer()
+    parents = list(dict.fromkeys(producer[id(t)].layer.name for t in call.inputs if id(t) in producer))
+    if not parents:
         return ""
-    return f"; to lower the model up to the layer before it, pass until={layers[k - 1].name!r}"
+    return f"; to lower the model up to the layer before it, pass until={parents[0]!r}" if len(parents) == 1 \
+        else f"; to lower the model up to the layers before it, pass until={parents!r}"
 
 
-def _layer_chain(model) -> list:
-    """The model's layers in order; hwq lowers single-input, single-output chains."""
-    if len(model.inputs) != 1 or len(model.outputs) != 1:
-        raise UnsupportedLayerError(f"model {model.name!r} has {len(model.inputs)} inputs and "
-                                    f"{len(model.outputs)} outputs; hwq lowers one input and one output")
-    chain, previous = [], None
-    for layer in model.layers:
-        # a model called again (e.g. rebuilt on load) repeats its nodes: the set of parents is what counts
-        parents = sorted({p.operation.name for node in layer._inbound_nodes for p in node.parent_nodes})
-        if previous is not None and parents != [previous]:
-            raise UnsupportedLayerError(f"layer {layer.name!r} reads {parents or 'nothing'}, not just the layer "
-                                        f"before it ({previous!r}); hwq lowers chains of layers (no branches yet)")
-        previous = layer.name
-        if type(layer).__name__ != "InputLayer":
-            chain.append(layer)
-    return chain
-
-
-def _input_port(model, layers: list, input_type) -> tuple[FixedType, list]:
-    if input_type is not None:
-        return parse_type(input_type), layers
-    first = layers[0] if layers else None
-    quantizer = getattr(first, "quantizer", None) if type(first).__name__ == "QActivation" else None
+def _input_port(model, kg: KerasGraph, calls: list[LayerCall], tensor, input_type: InputType,
+                ctx: LoweringContext, env: dict[int, Value]) -> Value:
+    """The graph input for one model input; a quantizer that is its only reader becomes its type."""
+    layer_name = tensor._keras_history[0].name
+    shape = tuple(int(d) for d in tensor.shape[1:])
+    value_name = ctx.name(f"{model.name}_input" if len(kg.inputs) == 1 else layer_name)
+    given = input_type.get(layer_name) if isinstance(input_type, dict) else input_type
+    if given is not None:
+        port = Value(value_name, shape, parse_type(given))
+        env[id(tensor)] = port
+        return port
+    readers = [c for c in calls if any(t is tensor for t in c.inputs)]
+    quantizer = getattr(readers[0].layer, "quantizer", None) if len(readers) == 1 and \
+        readers[0].type_name == "QActivation" else None
     if quantizer is None or not hasattr(quantizer, "hw_type"):
         raise UnsupportedLayerError(
-            f"model {model.name!r} does not start with a QActivation quantizer, so the type of its input port "
-            "is unknown; pass input_type, e.g. hwq.lower(model, input_type='ap_fixed<16,6>')")
-    return hardware_type(first, "input quantizer", quantizer), layers[1:]
+            f"model {model.name!r}: input {layer_name!r} does not feed one QActivation quantizer alone, so the type "
+            "of its input port is unknown; pass input_type, e.g. hwq.lower(model, input_type='ap_fixed<16,6>')"
+            + (" (a dict by input name for several inputs)" if len(kg.inputs) > 1 else ""))
+    port = Value(value_name, shape, hardware_type(readers[0].layer, "input quantizer", quantizer))
+    env[id(tensor)] = port
+    for t in readers[0].outputs:
+        env[id(t)] = port  # the port carries the quantizer's output
+    return port
+
+
+def _output_names(model, outputs: list, env: dict[int, Value]) -> list[str]:
+    names = []
+    for t in outputs:
+        v = env[id(t)]
+        if v.name in names:
+            raise UnsupportedLayerError(f"model {model.name!r} returns the value {v.name!r} twice; hwq graphs "
+                                        "have distinct outputs")
+        names.append(v.name)
+    return names
 
 
 def _float32_exact(graph: Graph) -> bool:

@@ -1,4 +1,4 @@
-"""QDense -> dense node (+ activation nodes)."""
+"""QDense -> dense node (over the last axis) + activation nodes."""
 
 from __future__ import annotations
 
@@ -6,20 +6,16 @@ import numpy as np
 
 from hwq.frontend.activation import lower_activation
 from hwq.frontend.context import LoweringContext
-from hwq.frontend.errors import UnsupportedLayerError
 from hwq.frontend.weights import quantized_weights
-from hwq.ir.build import dense_node
+from hwq.ir import Value
+from hwq.ir.build import make_node
 
 
-def lower_qdense(ctx: LoweringContext, layer) -> None:
-    if len(ctx.current.shape) != 1:
-        raise UnsupportedLayerError(f"layer {layer.name!r}: QDense on a {len(ctx.current.shape)}-D input "
-                                    f"{ctx.current.shape}; hwq lowers QDense on flat vectors")
+def lower_qdense(ctx: LoweringContext, layer, inputs: list[Value]) -> Value:
     kernel = quantized_weights(layer, "kernel", np.asarray(layer.kernel), layer.kernel_quantizer_internal)
-    bias = None
+    params = {"kernel": kernel.tensor}
     if layer.use_bias:
-        bias = quantized_weights(layer, "bias", np.asarray(layer.bias), layer.bias_quantizer_internal).tensor
-    name = ctx.name(layer.name)
-    ctx.add(layer.name, dense_node(name, ctx.current, kernel.tensor, bias, ctx.name(f"{name}_out"),
-                                   multiplier=kernel.multiplier))
-    lower_activation(ctx, layer, layer.activation)
+        params["bias"] = quantized_weights(layer, "bias", np.asarray(layer.bias), layer.bias_quantizer_internal).tensor
+    name, out = ctx.names_for(layer)
+    node = make_node("dense", name, inputs, out, {"multiplier": kernel.multiplier}, params)
+    return lower_activation(ctx, layer, layer.activation, ctx.add(layer.name, node))

@@ -1,4 +1,8 @@
-"""Graph: inputs, nodes in topological order, outputs. The boundary every backend reads."""
+"""Graph: a DAG of nodes over shaped, typed values, with one or more inputs and outputs.
+
+Nodes are kept in topological order (every node reads only graph inputs and earlier nodes'
+outputs). This is the boundary every backend reads.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from hwq.ir.node import Node
-from hwq.ir.ops import IRError, check_node
+from hwq.ir.op import IRError
 from hwq.ir.value import Value
 
 
@@ -39,38 +43,54 @@ class Graph:
                 return n
         raise KeyError(f"graph {self.name!r} has no node {name!r}")
 
+    def input_values(self, node: Node) -> list[Value]:
+        """The values `node` reads, in order."""
+        values = self.values()
+        return [values[name] for name in node.inputs]
+
+    def producer(self, value_name: str) -> Node | None:
+        """The node that computes a value (None for a graph input)."""
+        for n in self.nodes:
+            if n.output.name == value_name:
+                return n
+        return None
+
+    def consumers(self) -> dict[str, list[Node]]:
+        """For every value, the nodes that read it (fan-out), in graph order."""
+        out: dict[str, list[Node]] = {name: [] for name in self.values()}
+        for n in self.nodes:
+            for name in dict.fromkeys(n.inputs):
+                out[name].append(n)
+        return out
+
+    @property
+    def output_values(self) -> list[Value]:
+        values = self.values()
+        return [values[name] for name in self.outputs]
+
     @property
     def input(self) -> Value:
+        """The graph's input, when it has exactly one."""
         if len(self.inputs) != 1:
-            raise IRError(f"graph {self.name!r} has {len(self.inputs)} inputs, not one")
+            raise IRError(f"graph {self.name!r} has {len(self.inputs)} inputs, not one; use graph.inputs")
         return self.inputs[0]
 
     @property
     def output(self) -> Value:
+        """The graph's output, when it has exactly one."""
         if len(self.outputs) != 1:
-            raise IRError(f"graph {self.name!r} has {len(self.outputs)} outputs, not one")
+            raise IRError(f"graph {self.name!r} has {len(self.outputs)} outputs, not one; use graph.output_values")
         return self.value(self.outputs[0])
 
     def validate(self) -> Graph:
-        types = {v.name: v.type for v in self.inputs}
-        names: set[str] = set(types)
-        for label in [self.name, *names]:
-            _check_identifier(label)
-        for n in self.nodes:
-            check_node(n, types)
-            for label in (n.name, n.output.name):
-                _check_identifier(label)
-            if n.output.name in names:
-                raise IRError(f"value {n.output.name!r} is defined twice")
-            names.add(n.output.name)
-            types[n.output.name] = n.output.type
-        for o in self.outputs:
-            if o not in types:
-                raise IRError(f"output {o!r} is not defined by any node")
+        """Check every IR rule (hwq.ir.verify); return the graph, or raise IRError."""
+        from hwq.ir.verify import verify
+
+        verify(self)
         return self
 
-    def simulate(self, x: np.ndarray) -> np.ndarray:
-        """Bit-exact model of the graph: float inputs in, float64 output values out."""
+    def simulate(self, x):
+        """Bit-exact model of the graph: float inputs in, float64 output values out (see hwq.sim.simulate)."""
         from hwq.sim import simulate
 
         return simulate(self, x)
@@ -81,7 +101,7 @@ class Graph:
         return summary(self)
 
     def to_dict(self) -> dict:
-        return {"format": "hwq-ir", "version": 1, "name": self.name,
+        return {"format": "hwq-ir", "version": 2, "name": self.name,
                 "inputs": [v.to_dict() for v in self.inputs],
                 "nodes": [n.to_dict() for n in self.nodes],
                 "outputs": list(self.outputs), "meta": self.meta}
@@ -90,6 +110,8 @@ class Graph:
     def from_dict(cls, d: dict) -> Graph:
         if d.get("format") != "hwq-ir":
             raise IRError("not an hwq IR document (missing format: hwq-ir)")
+        if d.get("version", 1) not in (1, 2):
+            raise IRError(f"hwq IR version {d.get('version')!r} is newer than this hwq reads (1 or 2)")
         return cls(d["name"], [Value.from_dict(v) for v in d["inputs"]],
                    [Node.from_dict(n) for n in d["nodes"]], list(d["outputs"]), dict(d.get("meta", {})))
 
@@ -107,7 +129,21 @@ class Graph:
         return cls.from_dict(json.loads(text)).validate()
 
 
-def _check_identifier(label: str) -> None:
-    """Names reach C++ and Verilog as they are: ASCII identifiers only (hwq.ir.legal_identifier makes them)."""
-    if not (label.isascii() and label.isidentifier()):
-        raise IRError(f"{label!r} is not a legal ASCII identifier; build names with hwq.ir.legal_identifier")
+def as_batch_list(graph: Graph, x, what: str = "inputs") -> list[np.ndarray]:
+    """A graph's inputs as a list in graph.inputs order: one array for a one-input graph, or a list,
+    tuple or {input name: array} dict."""
+    names = [v.name for v in graph.inputs]
+    if isinstance(x, dict):
+        missing = [n for n in names if n not in x]
+        extra = [k for k in x if k not in names]
+        if missing or extra:
+            raise ValueError(f"graph {graph.name!r} takes {what} named {names}; missing {missing}, unknown {extra}")
+        return [x[n] for n in names]
+    if isinstance(x, list | tuple):
+        if len(x) != len(names):
+            raise ValueError(f"graph {graph.name!r} takes {len(names)} {what} ({', '.join(names)}), got {len(x)}")
+        return list(x)
+    if len(names) != 1:
+        raise ValueError(f"graph {graph.name!r} takes {len(names)} {what} ({', '.join(names)}); pass a list or a "
+                         "dict of arrays")
+    return [x]

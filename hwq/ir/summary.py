@@ -1,4 +1,4 @@
-"""A per-node table of types, accumulators, multiplier kinds and operation counts."""
+"""A per-node table: what each node reads (its fan-in), shapes, types, accumulators, multiplier kinds, counts."""
 
 from __future__ import annotations
 
@@ -6,22 +6,28 @@ from hwq.fixed import ap_spelling
 
 
 def summary(graph) -> str:
-    rows = [("node", "op", "input", "output", "accumulator", "mult", "ops")]
+    rows = [("node", "op", "reads", "shape", "input", "output", "accumulator", "mult", "ops")]
     values = graph.values()
+    fan_out = {name: len(nodes) for name, nodes in graph.consumers().items()}
     for v in graph.inputs:
-        rows.append((v.name, "input", "float", _t(v.type), "", "", ""))
+        rows.append((v.name, "input", "", _shape(v.shape), "float", _t(v.type), "", "", ""))
     for n in graph.nodes:
-        src = values[n.inputs[0]].type if n.inputs else None
+        sources = [values[name] for name in n.inputs]
+        in_types = list(dict.fromkeys(_t(v.type) for v in sources))
         acc = n.attrs.get("accumulator")
-        rows.append((n.name, n.op, _t(src) if src else "", _t(n.output.type),
-                     _t(acc) if acc else "", n.attrs.get("multiplier", ""),
-                     _ops(n)))
+        rows.append((n.name, n.op, ", ".join(n.inputs), _shape(n.output.shape), " | ".join(in_types),
+                     _t(n.output.type), _t(acc) if acc else "", n.attrs.get("multiplier", ""), _ops(n)))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = [f"graph {graph.name}: {len(graph.nodes)} nodes"]
+    lines = [f"graph {graph.name}: {len(graph.nodes)} nodes, {len(graph.inputs)} input(s), "
+             f"{len(graph.outputs)} output(s)"]
     for k, r in enumerate(rows):
         lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
         if k == 0:
             lines.append("  ".join("-" * w for w in widths))
+    lines.append(f"outputs: {', '.join(f'{o} {_shape(values[o].shape)}' for o in graph.outputs)}")
+    branches = {name: k for name, k in fan_out.items() if k > 1}
+    if branches:
+        lines.append("read by several nodes: " + ", ".join(f"{name} ({k})" for name, k in branches.items()))
     for key, val in graph.meta.get("notes", {}).items():
         lines.append(f"{key}: {val}")
     if graph.meta.get("left_out"):
@@ -35,6 +41,10 @@ def _ops(n) -> str:
         shift = n.attrs["index_shift"]
         return f"{entries} entries" + (f" (x >> {shift})" if shift else "")
     return str(n.attrs.get("op_count", ""))
+
+
+def _shape(shape) -> str:
+    return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
 def _t(t) -> str:

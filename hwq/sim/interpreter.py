@@ -1,4 +1,8 @@
-"""simulate(): the bit-exact Python model of an IR graph, the reference every backend must equal."""
+"""simulate(): the bit-exact Python model of an IR graph, the reference every backend must equal.
+
+Each node is evaluated by its op (hwq.ir.op), on mantissa arrays laid out (*shape, batch) in the
+fastest exact carrier of their type.
+"""
 
 from __future__ import annotations
 
@@ -8,66 +12,97 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from hwq.fixed import quantize, to_float
-from hwq.sim.kernels import KERNELS, value_carrier
+from hwq.ir import get_op
+from hwq.ir.graph import as_batch_list
+from hwq.ir.op import carrier
 
 CHUNK = 65536  # samples per pass: large enough for BLAS to shine, small enough to bound memory
 
 
-def simulate(graph, x: np.ndarray) -> np.ndarray:
-    """Float inputs (batch, *input shape) -> float64 output values, exactly as the hardware computes."""
-    x = np.asarray(x, dtype=np.float64)
-    mantissas = np.concatenate(_chunks(graph, x)) if len(x) else np.zeros((0,))
-    return to_float(mantissas, graph.output.type).reshape((len(x), *graph.output.shape))
+def simulate(graph, x):
+    """Float inputs (batch, *input shape) -> float64 output values (batch, *output shape), as the hardware computes.
+
+    A graph with several inputs takes a list (or a {name: array} dict); with several outputs it returns a list.
+    """
+    xs = [np.asarray(a, dtype=np.float64) for a in as_batch_list(graph, x)]
+    batch = _batch_size(graph, xs)
+    flat = [_flat(graph, v, a, batch) for v, a in zip(graph.inputs, xs, strict=True)]
+    outs = _chunked(graph, flat, batch)
+    values = [to_float(m, v.type).reshape((batch, *v.shape)) for m, v in zip(outs, graph.output_values, strict=True)]
+    return values[0] if len(values) == 1 else values
 
 
-def simulate_mantissas(graph, m_in: np.ndarray) -> np.ndarray:
-    """Input mantissas -> output mantissas (int64 or object), for comparing with backends."""
-    inp = graph.input
-    m = np.asarray(m_in).reshape(len(m_in), -1)
-    out = _run(graph, (m.astype(value_carrier(inp.type)) if m.dtype != object else m).T).T
-    return out.astype(np.int64) if out.dtype.kind == "f" else out
+def simulate_mantissas(graph, m_in):
+    """Input-port mantissas (batch, size) per input -> output mantissas (batch, size) per output, int64 or object.
+
+    Like simulate(), a list for several inputs or outputs.
+    """
+    ms = [np.asarray(m) for m in as_batch_list(graph, m_in, "input mantissas")]
+    batch = _batch_size(graph, ms)
+    parts = []
+    for v, m in zip(graph.inputs, ms, strict=True):
+        m = _flat(graph, v, m, batch)
+        parts.append((m.astype(carrier(v.type)) if m.dtype != object else m).T.reshape((*v.shape, batch)))
+    outs = [o.reshape(-1, batch).T for o in _run(graph, parts)]
+    outs = [o.astype(np.int64) if o.dtype.kind == "f" else o for o in outs]
+    return outs[0] if len(outs) == 1 else outs
 
 
-def input_mantissas(graph, x: np.ndarray) -> np.ndarray:
-    """Float inputs -> the mantissas the input port carries (the input type's rounding and overflow)."""
-    inp = graph.input
-    x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
-    _check_shape(graph, x)
-    return quantize(x, inp.type)
+def input_mantissas(graph, x):
+    """Float inputs -> the mantissas each input port carries (its type's rounding and overflow), (batch, size)."""
+    xs = [np.asarray(a, dtype=np.float64) for a in as_batch_list(graph, x)]
+    batch = _batch_size(graph, xs)
+    out = []
+    for v, a in zip(graph.inputs, xs, strict=True):
+        out.append(quantize(_flat(graph, v, a, batch), v.type))
+    return out[0] if len(out) == 1 else out
 
 
-def _chunks(graph, x: np.ndarray) -> list[np.ndarray]:
-    """Output mantissas chunk by chunk, chunks spread over threads: numpy's element-wise kernels run on
-    one core and release the GIL, so two chunks in flight keep a second core busy."""
-    inp = graph.input
-    flat = x.reshape(len(x), -1)
-    _check_shape(graph, flat)
+def _chunked(graph, flat: list[np.ndarray], batch: int) -> list[np.ndarray]:
+    """Output mantissas (size, batch) per output, chunk by chunk, chunks spread over threads: numpy's
+    element-wise kernels run on one core and release the GIL, so two chunks in flight keep a second core busy."""
 
-    def run(start: int) -> np.ndarray:
-        part = quantize(flat[start:start + CHUNK].T, inp.type, dtype=value_carrier(inp.type))
-        return _run(graph, part).T
+    def run(start: int) -> list[np.ndarray]:
+        parts = []
+        for v, a in zip(graph.inputs, flat, strict=True):
+            part = a[start:start + CHUNK]
+            m = quantize(part.T, v.type, dtype=carrier(v.type))
+            parts.append(m.reshape((*v.shape, len(part))))
+        return [o.reshape(-1, o.shape[-1]) for o in _run(graph, parts)]
 
-    starts = range(0, len(flat), CHUNK)
+    starts = range(0, batch, CHUNK)
+    if not starts:
+        return [np.zeros((0, v.size)) for v in graph.output_values]
     workers = min(os.cpu_count() or 1, len(starts))
     if workers == 1:
-        return [run(s) for s in starts]
-    with ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(run, starts))
+        chunks = [run(s) for s in starts]
+    else:
+        with ThreadPoolExecutor(workers) as pool:
+            chunks = list(pool.map(run, starts))
+    return [np.concatenate([c[k] for c in chunks], axis=1).T for k in range(len(graph.outputs))]
 
 
-def _run(graph, m_in: np.ndarray) -> np.ndarray:
-    """Mantissas laid out (features, batch) through every node."""
-    env = {graph.input.name: m_in}
-    types = {graph.input.name: graph.input.type}
+def _run(graph, m_in: list[np.ndarray]) -> list[np.ndarray]:
+    """Mantissas laid out (*shape, batch) through every node; the outputs in graph.outputs order."""
+    env = {v.name: m for v, m in zip(graph.inputs, m_in, strict=True)}
+    types = {v.name: v.type for v in graph.inputs}
     for node in graph.nodes:
-        (src,) = node.inputs
-        env[node.output.name] = KERNELS[node.op](node, env[src], types[src])
+        xs = [env[name] for name in node.inputs]
+        env[node.output.name] = get_op(node.op).evaluate(node, xs, [types[name] for name in node.inputs])
         types[node.output.name] = node.output.type
-    return env[graph.output.name]
+    return [env[name] for name in graph.outputs]
 
 
-def _check_shape(graph, flat: np.ndarray) -> None:
-    want = graph.input.size
-    if flat.ndim != 2 or flat.shape[1] != want:
-        raise ValueError(f"graph {graph.name!r} takes inputs of shape (batch, {graph.input.shape}), "
-                         f"got {flat.shape[1:]} per sample")
+def _batch_size(graph, arrays: list[np.ndarray]) -> int:
+    sizes = {len(a) if np.ndim(a) else 0 for a in arrays}
+    if len(sizes) != 1:
+        raise ValueError(f"graph {graph.name!r}: its inputs have different batch sizes {sorted(sizes)}")
+    return sizes.pop()
+
+
+def _flat(graph, v, a: np.ndarray, batch: int) -> np.ndarray:
+    """(batch, v.size), or an error naming the shape the input should have."""
+    if a.ndim >= 1 and int(np.prod(a.shape[1:])) == v.size:
+        return a.reshape(batch, v.size)
+    raise ValueError(f"graph {graph.name!r} takes inputs of shape (batch, {v.shape}) for {v.name!r}, "
+                     f"got {a.shape[1:]} per sample")

@@ -1,4 +1,4 @@
-"""Exact lookup tables: a function of one input mantissa, stored as the fewest entries that reproduce it.
+"""table: an exact lookup table of one input mantissa, stored as the fewest entries that reproduce it.
 
 The frontend evaluates a curve (tanh, sigmoid, ...) on every mantissa of the input type with the
 Python quantizer itself, so the table equals the model by construction. What the IR stores is that
@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from hwq.fixed import FixedType, ap_spelling
-from hwq.ir.ops import IRError
+from hwq.fixed.carrier import as_carrier, floor_shift
+from hwq.ir.op import IRError, Op, carrier, register
 from hwq.ir.tensor import IntTensor
 
 MAX_TABLE_ENTRIES = 1 << 16  # entries a table node may store after compression (a ROM a backend can print)
@@ -97,3 +98,38 @@ def _trimmed_range(blocks: np.ndarray) -> tuple[int, int]:
     if not steps.size:  # a constant: one entry, at index 0 when the index range holds 0
         return 0, 0
     return int(steps[0]), int(steps[-1]) + 1
+
+
+@register
+class Table(Op):
+    name = "table"
+    params = ("table",)
+    attrs = ("index_shift", "index_lo", "index_hi")
+    doc = "y = table[clip(x_mantissa >> index_shift, index_lo, index_hi) - index_lo], elementwise"
+
+    def infer_type(self, node, inputs):
+        return node.params["table"].type
+
+    def check(self, node, inputs):
+        """The clamp range must index the table exactly and lie within the shifted input range."""
+        x_type = inputs[0].type
+        s, lo, hi = (node.attrs[a] for a in ("index_shift", "index_lo", "index_hi"))
+        table = node.params["table"]
+        if not all(isinstance(v, int) for v in (s, lo, hi)) or s < 0 or lo > hi:
+            raise IRError(f"node {node.name!r}: index_shift {s!r} must be >= 0 and index_lo {lo!r} <= index_hi {hi!r}")
+        if not (x_type.min_mantissa >> s) <= lo <= hi <= (x_type.max_mantissa >> s):
+            raise IRError(f"node {node.name!r}: index range [{lo}, {hi}] lies outside the input's "
+                          f"[{x_type.min_mantissa >> s}, {x_type.max_mantissa >> s}] after a shift by {s}")
+        if table.shape != (hi - lo + 1,):
+            raise IRError(f"node {node.name!r}: table shape {table.shape} does not match the index range "
+                          f"[{lo}, {hi}] ({hi - lo + 1} entries)")
+        if table.type != node.output.type:
+            raise IRError(f"node {node.name!r}: a table node's output carries its table's type "
+                          f"({table.type}, not {node.output.type})")
+
+    def evaluate(self, node, xs, types):
+        """y = table[clip(m >> s, lo, hi) - lo]: floor shift and clip stay exact in any carrier."""
+        s, lo, hi = (node.attrs[a] for a in ("index_shift", "index_lo", "index_hi"))
+        entries = as_carrier(node.params["table"].mantissa, carrier(node.output.type))
+        q = floor_shift(xs[0], s)[0] if s else xs[0]
+        return entries[np.clip(q, lo, hi).astype(np.int64) - lo]

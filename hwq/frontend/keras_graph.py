@@ -1,0 +1,69 @@
+"""Keras' functional graph as the frontend reads it: the layer calls in order, and which tensor feeds which.
+
+A Sequential model is read through the functional model Keras builds for it. Tensors are keyed
+by id(), as Keras itself does when it runs the graph.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hwq.frontend.errors import UnsupportedLayerError
+
+
+@dataclass
+class LayerCall:
+    """One call of a layer: the tensors it reads and the tensors it makes."""
+
+    layer: object
+    inputs: list
+    outputs: list
+
+    @property
+    def type_name(self) -> str:
+        return type(self.layer).__name__
+
+
+@dataclass
+class KerasGraph:
+    inputs: list  # the model's input tensors, in order
+    outputs: list  # its output tensors, in order
+    calls: list[LayerCall]  # every layer call, each after the calls it reads from
+
+    def producer(self) -> dict[int, LayerCall]:
+        return {id(t): c for c in self.calls for t in c.outputs}
+
+    def consumers(self, tensor) -> list[LayerCall]:
+        return [c for c in self.calls if any(t is tensor for t in c.inputs)]
+
+    def needed_for(self, outputs: list) -> list[LayerCall]:
+        """The calls the given tensors depend on, in order."""
+        producer = self.producer()
+        needed: set[int] = set()
+        stack = [id(t) for t in outputs]
+        while stack:
+            call = producer.get(stack.pop())
+            if call is not None and id(call) not in needed:
+                needed.add(id(call))
+                stack += [id(t) for t in call.inputs]
+        return [c for c in self.calls if id(c) in needed]
+
+    def last_call_of(self, layer_name: str) -> LayerCall | None:
+        calls = [c for c in self.calls if c.layer.name == layer_name]
+        return calls[-1] if calls else None
+
+
+def keras_graph(model) -> KerasGraph:
+    functional = model
+    if not hasattr(model, "_nodes_by_depth"):  # a Sequential: Keras keeps a functional model inside
+        functional = getattr(model, "_functional", None)
+    if functional is None or not hasattr(functional, "_nodes_by_depth"):
+        raise UnsupportedLayerError(f"model {model.name!r} has no graph of layers yet; build it with a keras.Input "
+                                    "first (or call it once on data)")
+    calls = []
+    for depth in sorted(functional._nodes_by_depth, reverse=True):
+        for node in functional._nodes_by_depth[depth]:
+            if node.operation is None or node.is_input:
+                continue
+            calls.append(LayerCall(node.operation, list(node.input_tensors), list(node.outputs)))
+    return KerasGraph(list(functional.inputs), list(functional.outputs), calls)

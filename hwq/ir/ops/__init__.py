@@ -1,0 +1,15 @@
+"""Every IR op, one file each; importing this package registers them all (hwq.ir.op.OPS)."""
+
+from hwq.ir.ops import (  # noqa: F401
+    add,
+    concatenate,
+    dense,
+    multiply,
+    quantize,
+    relu,
+    reshape,
+    scale,
+    subtract,
+    table,
+    transpose,
+)

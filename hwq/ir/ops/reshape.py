@@ -1,0 +1,38 @@
+"""reshape: the same elements in row-major order, in a new shape (Flatten and Reshape)."""
+
+from __future__ import annotations
+
+import math
+
+from hwq.fixed import Interval
+from hwq.ir.op import IRError, Op, register
+from hwq.ir.ops.movement import check_same_format
+
+
+@register
+class Reshape(Op):
+    name = "reshape"
+    attrs = ("shape",)
+    doc = "y = x with the shape `shape` (batch not counted), elements in row-major order"
+
+    def infer_shape(self, node, inputs):
+        shape = node.attrs["shape"]
+        if not isinstance(shape, list | tuple) or not all(isinstance(d, int) and d > 0 for d in shape):
+            raise IRError(f"node {node.name!r} (reshape): shape {shape!r} must list positive integers")
+        if math.prod(shape) != inputs[0].size:
+            raise IRError(f"node {node.name!r} (reshape): {inputs[0].shape} has {inputs[0].size} elements, "
+                          f"shape {tuple(shape)} {math.prod(shape)}")
+        return tuple(shape)
+
+    def bound(self, node, inputs):
+        return Interval.of_type(inputs[0].type)
+
+    def infer_type(self, node, inputs):
+        return inputs[0].type
+
+    def check(self, node, inputs):
+        check_same_format(node, inputs)
+
+    def evaluate(self, node, xs, types):
+        x = xs[0]
+        return x.reshape((*node.output.shape, x.shape[-1]))

@@ -1,0 +1,8 @@
+"""Graph rewrites and analyses, run in ordered pipelines with the verifier after each."""
+
+from hwq.passes.choose_multipliers import choose_multipliers, multiplier_kind
+from hwq.passes.pipeline import PIPELINES, Pass, run_passes, run_pipeline
+from hwq.passes.size_accumulators import size_accumulators
+
+__all__ = ["PIPELINES", "Pass", "run_passes", "run_pipeline", "size_accumulators", "choose_multipliers",
+           "multiplier_kind"]
