@@ -20,9 +20,9 @@ class Concatenate(Op):
     def infer_shape(self, node, inputs):
         rank = len(inputs[0].shape)
         axis = axis_of(node, rank)
+        off_axis = [d for k, d in enumerate(inputs[0].shape) if k != axis]
         for v in inputs:
-            if len(v.shape) != rank or any(a != b for k, (a, b) in enumerate(zip(v.shape, inputs[0].shape))
-                                           if k != axis):
+            if len(v.shape) != rank or [d for k, d in enumerate(v.shape) if k != axis] != off_axis:
                 raise IRError(f"node {node.name!r} (concatenate): shapes "
                               f"{', '.join(str(v.shape) for v in inputs)} differ off axis {axis}")
         shape = list(inputs[0].shape)

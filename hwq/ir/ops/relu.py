@@ -19,7 +19,9 @@ class Relu(Op):
 
     def infer_type(self, node, inputs):
         t = inputs[0].type
-        return FixedType(max(t.width - 1, 1), t.integer - 1, False) if t.signed else FixedType(t.width, t.integer, False)
+        if t.signed:  # the sign bit goes: it is 0 for every result
+            return FixedType(max(t.width - 1, 1), t.integer - 1, False)
+        return FixedType(t.width, t.integer, False)
 
     def check(self, node, inputs):
         if node.output.type.frac != inputs[0].type.frac:
