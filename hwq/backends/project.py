@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from hwq.backends.vectors import check_port_mantissas
+from hwq.backends.writer import write_project
 from hwq.fixed import to_float
 from hwq.ir import Graph
 from hwq.sim import input_mantissas
 
 
 class Project:
-    """Base class of every backend's project. Subclasses implement compile() and predict_mantissas()."""
+    """Base class of every backend's project. Subclasses implement compile() and run_ports()."""
 
     backend = "?"
 
@@ -25,43 +25,25 @@ class Project:
     def compile(self) -> Project:
         raise NotImplementedError
 
-    def predict_mantissas(self, m_in: np.ndarray) -> np.ndarray:
-        """Input-port mantissas (batch, n_in) -> output mantissas (batch, n_out), int64."""
+    def run_ports(self, ports: list[np.ndarray]) -> list[np.ndarray]:
+        """Checked input-port mantissas, (batch, size) per input -> output mantissas, (batch, size) per output."""
         raise NotImplementedError
 
-    def predict(self, x: np.ndarray) -> np.ndarray:
-        """Float inputs, quantized exactly as simulate() does, -> float64 output values."""
-        x = np.asarray(x, dtype=np.float64)
-        m_out = self.predict_mantissas(input_mantissas(self.graph, x))
-        return to_float(m_out, self.graph.output.type).reshape((len(x), *self.graph.output.shape))
+    def predict_mantissas(self, m_in):
+        """Input-port mantissas (batch, size) -> output mantissas (batch, size); lists for several ports."""
+        outs = self.run_ports(check_port_mantissas(self.graph, m_in))
+        return outs[0] if len(outs) == 1 else outs
+
+    def predict(self, x):
+        """Float inputs, quantized exactly as simulate() does, -> float64 output values (batch, *shape)."""
+        m_in = input_mantissas(self.graph, x)
+        outs = self.run_ports(m_in if isinstance(m_in, list) else [m_in])
+        values = [to_float(m, v.type).reshape((len(m), *v.shape)) for m, v in zip(outs, self.graph.output_values,
+                                                                                  strict=True)]
+        return values[0] if len(values) == 1 else values
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.backend} at {self.path}>"
 
 
-def write_project(output_dir: str | Path, files: dict[str, str | bytes], overwrite: bool = False) -> Path:
-    """Write all files of a project at once: into a scratch folder, then moved into place.
-
-    A failure while rendering or writing leaves nothing behind; an existing folder is kept
-    unless overwrite=True.
-    """
-    out = Path(output_dir).resolve()
-    if out.exists() and not overwrite:
-        raise FileExistsError(f"{out} exists; pass overwrite=True (or --overwrite) to replace it")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        for rel, content in files.items():
-            target = scratch / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                target.write_bytes(content)
-            else:
-                target.write_text(content)
-        if out.exists():
-            shutil.rmtree(out)
-        scratch.rename(out)
-    except BaseException:
-        shutil.rmtree(scratch, ignore_errors=True)
-        raise
-    return out
+__all__ = ["Project", "write_project"]

@@ -1,45 +1,144 @@
-"""A slow, obvious interpreter of IR graphs on Python ints: the simulator's independent check."""
+"""A slow, obvious interpreter of IR graphs on Python ints: the simulator's independent check.
+
+One sample at a time; every value a flat list of Python ints in row-major order of its shape. Each op
+has its own function here, written from the op's documented meaning, not from hwq's evaluate code.
+"""
 
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 
 from hwq.fixed import cast
 
 
-def reference_mantissas(graph, m_in: np.ndarray) -> list[list[int]]:
-    """Output mantissas per sample, computed one sample at a time with Python integers."""
-    return [_run(graph, [int(v) for v in row]) for row in np.asarray(m_in).reshape(len(m_in), -1)]
+def reference_mantissas(graph, m_in) -> list[list[int]] | list[list[list[int]]]:
+    """Output mantissas per sample (a list per output for several outputs), one sample at a time."""
+    ports = m_in if isinstance(m_in, list | tuple) else [m_in]
+    rows = [np.asarray(m).reshape(len(m), -1) for m in ports]
+    per_sample = [_run(graph, [[int(v) for v in r[s]] for r in rows]) for s in range(len(rows[0]))]
+    if len(graph.outputs) == 1:
+        return [outs[0] for outs in per_sample]
+    return [[outs[k] for outs in per_sample] for k in range(len(graph.outputs))]
 
 
-def _run(graph, x: list[int]) -> list[int]:
-    env = {graph.input.name: x}
-    types = {graph.input.name: graph.input.type}
+def _run(graph, xs: list[list[int]]) -> list[list[int]]:
+    env = {v.name: (x, v) for v, x in zip(graph.inputs, xs, strict=True)}
     for node in graph.nodes:
-        src = node.inputs[0]
-        v, t = env[src], types[src]
-        if node.op == "dense":
-            out = _dense(node, v, t)
-        elif node.op == "relu":
-            out = [max(a, 0) for a in v]
-        elif node.op == "quantize":
-            out = [int(c) for c in cast(np.array(v, dtype=object), t, node.output.type, dtype=object)]
-        else:
-            raise NotImplementedError(node.op)
-        env[node.output.name], types[node.output.name] = out, node.output.type
-    return env[graph.output.name]
+        args = [env[name] for name in node.inputs]
+        out = REFERENCE[node.op](node, [a[0] for a in args], [a[1] for a in args])
+        assert len(out) == node.output.size
+        t = node.output.type
+        assert all(t.min_mantissa <= v <= t.max_mantissa for v in out), f"{node.name}: output outside {t}"
+        env[node.output.name] = (out, node.output)
+    return [env[name][0] for name in graph.outputs]
 
 
-def _dense(node, x: list[int], t) -> list[int]:
-    acc = node.attrs["accumulator"]
-    k = node.params["kernel"]
-    kshift = acc.frac - t.frac - k.type.frac
+def _at(m: int, src, dst) -> int:
+    """A mantissa of src as a mantissa of dst, exactly (dst has at least src's fraction bits)."""
+    shift = dst.frac - src.frac
+    assert shift >= 0, "an exact op's output has fewer fraction bits than an input"
+    return m << shift
+
+
+def _dense(node, xs, vals):
+    x, acc = xs[0], node.output.type
+    k, n_in = node.params["kernel"], node.params["kernel"].shape[0]
+    n_out = k.shape[1]
+    kshift = acc.frac - vals[0].type.frac - k.type.frac
     out = []
-    for j in range(k.shape[1]):
-        s = sum(x[i] * int(k.mantissa[i, j]) for i in range(k.shape[0])) << kshift
-        if "bias" in node.params:
-            b = node.params["bias"]
-            s += int(b.mantissa[j]) << (acc.frac - b.type.frac)
-        assert acc.min_mantissa <= s <= acc.max_mantissa, "accumulator overflow: the analysis is wrong"
-        out.append(s)
+    for row in range(len(x) // n_in):
+        for j in range(n_out):
+            s = sum(x[row * n_in + i] * int(k.mantissa[i, j]) for i in range(n_in)) << kshift
+            if "bias" in node.params:
+                b = node.params["bias"]
+                s += int(b.mantissa[j]) << (acc.frac - b.type.frac)
+            assert acc.min_mantissa <= s <= acc.max_mantissa, "accumulator overflow: the analysis is wrong"
+            out.append(s)
     return out
+
+
+def _quantize(node, xs, vals):
+    return [int(c) for c in cast(np.array(xs[0], dtype=object), vals[0].type, node.output.type, dtype=object)]
+
+
+def _relu(node, xs, vals):
+    return [max(a, 0) for a in xs[0]]
+
+
+def _table(node, xs, vals):
+    s, lo, hi = (node.attrs[a] for a in ("index_shift", "index_lo", "index_hi"))
+    table = [int(v) for v in node.params["table"].mantissa]
+    return [table[min(max(a >> s, lo), hi) - lo] for a in xs[0]]
+
+
+def _add(node, xs, vals):
+    out = node.output.type
+    return [sum(_at(x[e], v.type, out) for x, v in zip(xs, vals, strict=True)) for e in range(len(xs[0]))]
+
+
+def _subtract(node, xs, vals):
+    out = node.output.type
+    return [_at(a, vals[0].type, out) - _at(b, vals[1].type, out) for a, b in zip(xs[0], xs[1], strict=True)]
+
+
+def _multiply(node, xs, vals):
+    out = node.output.type
+    frac = sum(v.type.frac for v in vals)
+    result = []
+    for e in range(len(xs[0])):
+        p = 1
+        for x in xs:
+            p *= x[e]
+        result.append(p << (out.frac - frac))
+    return result
+
+
+def _index(shape) -> list[tuple[int, ...]]:
+    return list(itertools.product(*(range(d) for d in shape)))
+
+
+def _flat(shape, idx) -> int:
+    f = 0
+    for d, i in zip(shape, idx, strict=True):
+        f = f * d + i
+    return f
+
+
+def _concatenate(node, xs, vals):
+    axis, out = node.attrs["axis"], node.output
+    pieces = []  # (input, offset along axis)
+    offset = 0
+    for v in vals:
+        pieces.append(offset)
+        offset += v.shape[axis]
+    result = [0] * out.size
+    for x, v, start in zip(xs, vals, pieces, strict=True):
+        for idx in _index(v.shape):
+            dst = list(idx)
+            dst[axis] += start
+            result[_flat(out.shape, dst)] = _at(x[_flat(v.shape, idx)], v.type, out.type)
+    return result
+
+
+def _reshape(node, xs, vals):
+    return list(xs[0])  # row-major order is kept
+
+
+def _transpose(node, xs, vals):
+    perm, shape = node.attrs["perm"], vals[0].shape
+    out_shape = node.output.shape
+    result = [0] * len(xs[0])
+    for idx in _index(shape):
+        result[_flat(out_shape, [idx[a] for a in perm])] = xs[0][_flat(shape, idx)]
+    return result
+
+
+def _scale(node, xs, vals):
+    return list(xs[0])  # the same mantissas, the binary point moved
+
+
+REFERENCE = {"dense": _dense, "quantize": _quantize, "relu": _relu, "table": _table, "add": _add,
+             "subtract": _subtract, "multiply": _multiply, "concatenate": _concatenate, "reshape": _reshape,
+             "transpose": _transpose, "scale": _scale}

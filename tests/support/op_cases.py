@@ -1,0 +1,170 @@
+"""Random instances of every IR op, for the conformance suite: random types, shapes and fan-in.
+
+OP_CASES maps an op to a function (rng, prefix) -> (graph inputs, nodes): fresh input values and the
+node(s) that exercise the op, the last node's output being the instance's result. Adding an op to the
+suite is one entry here (and its reference in support/reference.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from hwq.ir import Graph, IntTensor, Node, Value
+from hwq.ir.build import make_node, table_inputs, table_node
+from support.graphs import random_tensor, random_type
+
+MAX_BITS = 16
+
+
+def _shape(rng: np.random.Generator, rank: int | None = None) -> tuple[int, ...]:
+    rank = rank or int(rng.integers(1, 4))
+    return tuple(int(d) for d in rng.integers(1, 5, size=rank))
+
+
+def _input(rng, prefix: str, k: int, shape, max_bits: int = MAX_BITS) -> Value:
+    return Value(f"{prefix}_x{k}", tuple(shape), random_type(rng, 2, max_bits))
+
+
+def _operands(rng, prefix: str, shape, lo: int, hi: int | None, max_bits: int = MAX_BITS) -> tuple[list, list]:
+    """Random fan-in: between lo and hi operands, some of them the same input read twice."""
+    n = int(rng.integers(lo, (hi or lo + 2) + 1))
+    inputs = [_input(rng, prefix, k, shape, max_bits) for k in range(max(1, n - int(rng.integers(0, 2))))]
+    operands = inputs + [inputs[int(rng.integers(len(inputs)))] for _ in range(n - len(inputs))]
+    rng.shuffle(operands)
+    return inputs, operands
+
+
+def dense_case(rng, prefix):
+    shape = _shape(rng)
+    x = _input(rng, prefix, 0, shape)
+    n_out = int(rng.integers(1, 6))
+    kernel = random_tensor(rng, (shape[-1], n_out), random_type(rng, 2, 12, modes=False))
+    params = {"kernel": kernel}
+    if rng.integers(0, 2):
+        params["bias"] = random_tensor(rng, (n_out,), random_type(rng, 2, 12, modes=False))
+    return [x], [make_node("dense", f"{prefix}_op", [x], f"{prefix}_y", {"multiplier": "mult"}, params)]
+
+
+def quantize_case(rng, prefix):
+    x = _input(rng, prefix, 0, _shape(rng))
+    return [x], [make_node("quantize", f"{prefix}_op", [x], f"{prefix}_y", out_type=random_type(rng, 1, MAX_BITS))]
+
+
+def relu_case(rng, prefix):
+    x = _input(rng, prefix, 0, _shape(rng))
+    return [x], [make_node("relu", f"{prefix}_op", [x], f"{prefix}_y")]
+
+
+def table_case(rng, prefix):
+    x = Value(f"{prefix}_x0", _shape(rng), random_type(rng, 2, 10))
+    m = table_inputs(x.type)
+    out = random_type(rng, 1, 12, modes=False)
+    k = int(rng.integers(0, x.type.width))  # a staircase of 2**k-input steps: compressible, yet not trivial
+    values = np.repeat(rng.integers(out.min_mantissa, out.max_mantissa, size=len(m) >> k, endpoint=True), 1 << k)
+    return [x], [table_node(f"{prefix}_op", x, IntTensor(values, out), f"{prefix}_y")]
+
+
+def _merge_case(op: str, lo: int, hi: int | None, max_bits: int = MAX_BITS):
+    def case(rng, prefix):
+        inputs, operands = _operands(rng, prefix, _shape(rng), lo, hi, max_bits)
+        return inputs, [make_node(op, f"{prefix}_op", operands, f"{prefix}_y")]
+
+    return case
+
+
+def concatenate_case(rng, prefix):
+    rank = int(rng.integers(1, 4))
+    axis = int(rng.integers(0, rank))
+    base = _shape(rng, rank)
+    n = int(rng.integers(1, 5))
+    inputs = []
+    for k in range(n):
+        shape = list(base)
+        shape[axis] = int(rng.integers(1, 4))
+        inputs.append(_input(rng, prefix, k, shape))
+    operands = inputs + ([inputs[0]] if rng.integers(0, 2) else [])
+    return inputs, [make_node("concatenate", f"{prefix}_op", operands, f"{prefix}_y", {"axis": axis})]
+
+
+def reshape_case(rng, prefix):
+    x = _input(rng, prefix, 0, _shape(rng))
+    dims = _factor(rng, x.size)
+    return [x], [make_node("reshape", f"{prefix}_op", [x], f"{prefix}_y", {"shape": dims})]
+
+
+def _factor(rng, n: int) -> list[int]:
+    """A random shape with n elements."""
+    dims = []
+    while n > 1 and len(dims) < 3:
+        divisors = [d for d in range(2, n + 1) if n % d == 0]
+        d = int(rng.choice(divisors))
+        dims.append(d)
+        n //= d
+    return dims + ([n] if n > 1 else []) or [1]
+
+
+def transpose_case(rng, prefix):
+    x = _input(rng, prefix, 0, _shape(rng, int(rng.integers(2, 4))))
+    perm = [int(a) for a in rng.permutation(len(x.shape))]
+    return [x], [make_node("transpose", f"{prefix}_op", [x], f"{prefix}_y", {"perm": perm})]
+
+
+def scale_case(rng, prefix):
+    x = _input(rng, prefix, 0, _shape(rng))
+    return [x], [make_node("scale", f"{prefix}_op", [x], f"{prefix}_y", {"exponent": int(rng.integers(-5, 6))})]
+
+
+OP_CASES: dict[str, Callable[[np.random.Generator, str], tuple[list[Value], list[Node]]]] = {
+    "dense": dense_case,
+    "quantize": quantize_case,
+    "relu": relu_case,
+    "table": table_case,
+    "add": _merge_case("add", 2, 4),
+    "subtract": _merge_case("subtract", 2, 2),
+    "multiply": _merge_case("multiply", 2, 3, max_bits=12),  # products of up to 36 bits: int64 ports
+    "concatenate": concatenate_case,
+    "reshape": reshape_case,
+    "transpose": transpose_case,
+    "scale": scale_case,
+}
+
+
+def conformance_graph(seed: int, instances: int, ops: list[str] | None = None, name: str = "conformance") -> Graph:
+    """One graph holding `instances` random instances of every op (or of `ops`), side by side: each instance
+    has its own inputs and one output, so one build per backend checks them all."""
+    rng = np.random.default_rng(seed)
+    inputs, nodes, outputs = [], [], []
+    for op in ops or list(OP_CASES):
+        for k in range(instances):
+            ins, ns = OP_CASES[op](rng, f"{op}{k}")
+            inputs += ins
+            nodes += ns
+            outputs.append(ns[-1].output.name)
+    return Graph(name, inputs, nodes, outputs).validate()
+
+
+def port_mantissas(rng: np.random.Generator, graph: Graph, n: int) -> list[np.ndarray]:
+    """n input rows per port: the range's ends and zero first, then uniform mantissas."""
+    ports = []
+    for v in graph.inputs:
+        t = v.type
+        ends = np.array([[x] * v.size for x in (t.min_mantissa, t.max_mantissa, 0)], dtype=np.int64)
+        drawn = rng.integers(t.min_mantissa, t.max_mantissa, size=(n - 3, v.size), endpoint=True)
+        ports.append(np.concatenate([ends, drawn]))
+    return ports
+
+
+def past_range_inputs(rng: np.random.Generator, graph: Graph, n: int) -> list[np.ndarray]:
+    """Float inputs (batch, *shape) drawn past each input type's range, with exact ties."""
+    xs = []
+    for v in graph.inputs:
+        t = v.type
+        lo, hi = float(t.min_value), float(t.max_value)
+        half = (hi - lo) * 0.75 + float(t.lsb)
+        x = rng.uniform((lo + hi) / 2 - half, (lo + hi) / 2 + half, size=(n, *v.shape))
+        ties = (rng.integers(t.min_mantissa, t.max_mantissa + 1, size=x.shape) + 0.5) * float(t.lsb)
+        xs.append(np.where(rng.random(x.shape) < 0.3, ties, x))
+    return xs
+
