@@ -39,11 +39,9 @@ def lower_activation(ctx: LoweringContext, layer, activation, x: Value) -> Value
     if kind == "relu":
         name = ctx.name(f"{layer.name}_relu")
         return ctx.add(layer.name, relu_node(name, x, ctx.name(f"{name}_out")))
-    hint = f"; pass until= the layer before {layer.name!r} to lower up to it" if type(layer).__name__ == "Activation" \
-        else ""
     raise UnsupportedLayerError(
         f"layer {layer.name!r} ({type(layer).__name__}): activation {kind!r} has no exact fixed-point "
-        f"form; supported: {SUPPORTED}{hint}")
+        f"form; supported: {SUPPORTED}")
 
 
 def _activation_kind(layer, quantizer) -> HwKind:

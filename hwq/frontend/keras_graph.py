@@ -34,7 +34,13 @@ class KerasGraph:
         return {id(t): c for c in self.calls for t in c.outputs}
 
     def consumers(self, tensor) -> list[LayerCall]:
-        return [c for c in self.calls if any(t is tensor for t in c.inputs)]
+        """The calls reading `tensor`; for a model input no output depends on, the layers Keras saw it feed."""
+        calls = [c for c in self.calls if any(t is tensor for t in c.inputs)]
+        if calls or not any(t is tensor for t in self.inputs):
+            return calls
+        outbound = getattr(tensor._keras_history[0], "_outbound_nodes", [])
+        return [LayerCall(n.operation, list(n.input_tensors), list(n.outputs)) for n in outbound
+                if any(t is tensor for t in n.input_tensors)]
 
     def needed_for(self, outputs: list) -> list[LayerCall]:
         """The calls the given tensors depend on, in order."""

@@ -20,6 +20,7 @@ from hwq.frontend.qactivation import lower_qactivation
 from hwq.frontend.qdense import lower_qdense
 from hwq.frontend.reshaping import lower_flatten, lower_permute, lower_reshape
 from hwq.ir import Graph, Value, legal_identifier
+from hwq.ir.build import make_node
 from hwq.passes import run_pipeline
 
 FLOAT32_EXACT_BITS = 24
@@ -66,16 +67,20 @@ def lower(model, input_type: InputType = None, name: str | None = None, until: s
                 f"supported layers: {', '.join(sorted(LOWERINGS))}{_until_hint(kg, call)}")
     ctx = LoweringContext()
     env: dict[int, Value] = {}
-    ports = [_input_port(model, kg, calls, t, input_type, ctx, env) for t in kg.inputs]
+    ports = [_input_port(model, kg, t, input_type, ctx, env) for t in kg.inputs]
     for call in calls:
         if any(id(t) in env for t in call.outputs):  # a quantizer taken as an input port's type
             continue
-        out = LOWERINGS[call.type_name](ctx, call.layer, [env[id(t)] for t in call.inputs])
+        try:
+            out = LOWERINGS[call.type_name](ctx, call.layer, [env[id(t)] for t in call.inputs])
+        except UnsupportedLayerError as err:
+            raise UnsupportedLayerError(f"{err}{_until_hint(kg, call)}") from err
         for t in call.outputs:
             env[id(t)] = out
     if not ctx.nodes:
         raise UnsupportedLayerError(f"model {model.name!r} has no layer that computes anything to lower")
-    graph = Graph(legal_identifier(name or model.name), ports, ctx.nodes, _output_names(model, outputs, env),
+    output_names = _output_names(model, ctx, outputs, env)
+    graph = Graph(legal_identifier(name or model.name), ports, ctx.nodes, output_names,
                   {"source": model.name, "layers": ctx.layer_nodes})
     if left_out:
         graph.meta["left_out"] = left_out  # the exact graph stops before these
@@ -110,7 +115,7 @@ def _until_hint(kg: KerasGraph, call: LayerCall) -> str:
         else f"; to lower the model up to the layers before it, pass until={parents!r}"
 
 
-def _input_port(model, kg: KerasGraph, calls: list[LayerCall], tensor, input_type: InputType,
+def _input_port(model, kg: KerasGraph, tensor, input_type: InputType,
                 ctx: LoweringContext, env: dict[int, Value]) -> Value:
     """The graph input for one model input; a quantizer that is its only reader becomes its type."""
     layer_name = tensor._keras_history[0].name
@@ -121,7 +126,7 @@ def _input_port(model, kg: KerasGraph, calls: list[LayerCall], tensor, input_typ
         port = Value(value_name, shape, parse_type(given))
         env[id(tensor)] = port
         return port
-    readers = [c for c in calls if any(t is tensor for t in c.inputs)]
+    readers = kg.consumers(tensor)  # in the whole model: an input the outputs do not need still has a port
     quantizer = getattr(readers[0].layer, "quantizer", None) if len(readers) == 1 and \
         readers[0].type_name == "QActivation" else None
     if quantizer is None or not hasattr(quantizer, "hw_type"):
@@ -136,10 +141,14 @@ def _input_port(model, kg: KerasGraph, calls: list[LayerCall], tensor, input_typ
     return port
 
 
-def _output_names(model, outputs: list, env: dict[int, Value]) -> list[str]:
+def _output_names(model, ctx: LoweringContext, outputs: list, env: dict[int, Value]) -> list[str]:
     names = []
     for t in outputs:
         v = env[id(t)]
+        if v.name not in {n.output.name for n in ctx.nodes}:  # an input port's quantizer is an output too
+            layer = t._keras_history[0]
+            name, out = ctx.names_for(layer, "_copy")
+            v = ctx.add(layer.name, make_node("quantize", name, [v], out, out_type=v.type))
         if v.name in names:
             raise UnsupportedLayerError(f"model {model.name!r} returns the value {v.name!r} twice; hwq graphs "
                                         "have distinct outputs")

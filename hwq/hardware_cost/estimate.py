@@ -11,7 +11,9 @@ chains): a fully parallel, combinational datapath whose result is registered onc
   With DSP inference, every product by a constant that is not a power of two would take a DSP48.
 - quantize: per element, a rounding incrementer over the kept bits, then a saturation compare and
   an output multiplexer; relu: one LUT per output bit; table: a ROM, one LUT per output bit per 64
-  entries.
+  entries; add/subtract: an adder tree per element; multiply: an array multiplier per element (one
+  LUT per partial-product bit) or DSP48 blocks; reshape, transpose, scale and concatenate: wiring.
+- COSTS maps every op to its model; a new op adds one entry.
 - latency: nodes are combinational (0 clocks); the top's output register adds 1 clock.
 
 The coefficients below are first-principles (one LUT per adder, rounding or clamping bit), not fitted.
@@ -23,6 +25,7 @@ since Yosys folds most of the rounding incrementer into the saturation logic.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -77,26 +80,64 @@ class GraphEstimate:
 
 
 def estimate(graph: Graph, dsp: bool = False) -> GraphEstimate:
-    """Per-node estimates for `graph`; `dsp=True` moves non-trivial constant products into DSP blocks."""
+    """Per-node estimates for `graph`; `dsp=True` moves non-trivial products into DSP blocks."""
     values = graph.values()
-    nodes = [estimate_node(n, values[n.inputs[0]].type, dsp) for n in graph.nodes]
-    return GraphEstimate(nodes, output_ffs=graph.output.size * graph.output.type.width + 1, latency=1)
+    nodes = [estimate_node(n, [values[name].type for name in n.inputs], dsp) for n in graph.nodes]
+    out_bits = sum(v.size * v.type.width for v in graph.output_values)
+    return GraphEstimate(nodes, output_ffs=out_bits + 1, latency=1)
 
 
-def estimate_node(node: Node, x: FixedType, dsp: bool = False) -> NodeEstimate:
-    if node.op == "dense":
-        return _dense(node, x, dsp)
-    if node.op == "quantize":
-        return NodeEstimate(node.name, node.op, node.output.size * _quantize_luts(x, node.output.type), 0, 0, 0, 1)
-    if node.op == "relu":
-        luts = node.output.size * node.output.type.width if x.signed else 0  # unsigned input: wiring
-        return NodeEstimate(node.name, node.op, luts, 0, 0, 0, 1 if luts else 0)
-    if node.op == "table":
-        return _table(node, x)
-    raise ValueError(f"node {node.name!r}: no resource model for op {node.op!r}")
+def estimate_node(node: Node, x: FixedType | list[FixedType], dsp: bool = False) -> NodeEstimate:
+    """The cost of one node, its inputs of type x (one type, or one per input), priced by COSTS[node.op]."""
+    xs = [x] if isinstance(x, FixedType) else list(x)
+    try:
+        cost = COSTS[node.op]
+    except KeyError:
+        raise ValueError(f"node {node.name!r}: no resource model for op {node.op!r}") from None
+    return cost(node, xs, dsp)
 
 
-def _dense(node: Node, x: FixedType, dsp: bool) -> NodeEstimate:
+def _quantize(node: Node, xs: list[FixedType], dsp: bool) -> NodeEstimate:
+    return NodeEstimate(node.name, node.op, node.output.size * _quantize_luts(xs[0], node.output.type), 0, 0, 0, 1)
+
+
+def _relu(node: Node, xs: list[FixedType], dsp: bool) -> NodeEstimate:
+    luts = node.output.size * node.output.type.width if xs[0].signed else 0  # unsigned input: wiring
+    return NodeEstimate(node.name, node.op, luts, 0, 0, 0, 1 if luts else 0)
+
+
+def _wiring(node: Node, xs: list[FixedType], dsp: bool) -> NodeEstimate:
+    """Reshape, transpose, scale and concatenate move bits (exact casts are shifts and extensions): no logic."""
+    return NodeEstimate(node.name, node.op, 0, 0, 0, 0, 0)
+
+
+def _sum(node: Node, xs: list[FixedType], dsp: bool) -> NodeEstimate:
+    """Add and subtract: per element, an adder tree over the operands aligned to the output's grid."""
+    out = node.output.type
+    terms = [Addend(out.width - 1 if t.signed else min(out.width - 1, out.frac - t.frac + t.width - 1),
+                    out.frac - t.frac, t.signed or node.op == "subtract") for t in xs]
+    bits, depth = tree_cost(terms, out.width)
+    luts = round(LUTS_PER_ADDER_BIT * bits) * node.output.size
+    return NodeEstimate(node.name, node.op, luts, 0, 0, 0, depth, bits * node.output.size)
+
+
+def _multiply(node: Node, xs: list[FixedType], dsp: bool) -> NodeEstimate:
+    """Per element, a chain of general multipliers: one LUT per partial-product bit (an array multiplier
+    in LUT6 and carry chains), or DSP48 blocks (25 x 18 bits each) with dsp=True."""
+    luts = dsps = 0
+    width = xs[0].width
+    for t in xs[1:]:
+        if dsp:
+            dsps += math.ceil(width / 25) * math.ceil(t.width / 18)
+        else:
+            luts += width * t.width
+        width += t.width
+    n = node.output.size
+    return NodeEstimate(node.name, node.op, luts * n, 0, dsps * n, 0, len(xs) - 1)
+
+
+def _dense(node: Node, xs: list[FixedType], dsp: bool) -> NodeEstimate:
+    x = xs[0]
     acc: FixedType = node.output.type
     w = acc.width
     kshift = acc.frac - x.frac - node.params["kernel"].type.frac
@@ -108,6 +149,7 @@ def _dense(node: Node, x: FixedType, dsp: bool) -> NodeEstimate:
         bias = [int(v) << (acc.frac - b.type.frac) for v in np.asarray(b.mantissa, dtype=object).reshape(-1)]
     x_width = min(x.width, w)
     bits = depth = dsps = 0
+    rows = node.output.size // kernel.shape[1]  # a dense node over leading axes repeats per row
     for j in range(kernel.shape[1]):
         terms: list[Addend] = []
         for i in range(kernel.shape[0]):
@@ -128,7 +170,7 @@ def _dense(node: Node, x: FixedType, dsp: bool) -> NodeEstimate:
         bits += tree_bits
         depth = max(depth, tree_depth)
     luts = round(LUTS_PER_ADDER_BIT * bits)
-    return NodeEstimate(node.name, node.op, luts, 0, dsps, 0, depth, bits)
+    return NodeEstimate(node.name, node.op, luts * rows, 0, dsps * rows, 0, depth, bits * rows)
 
 
 def _quantize_luts(src: FixedType, dst: FixedType) -> int:
@@ -144,12 +186,18 @@ def _quantize_luts(src: FixedType, dst: FixedType) -> int:
     return luts
 
 
-def _table(node: Node, x: FixedType) -> NodeEstimate:
+def _table(node: Node, xs: list[FixedType], dsp: bool) -> NodeEstimate:
     entries = node.params["table"].shape[0]
     index_bits = max(1, math.ceil(math.log2(max(entries, 2))))
     per_bit = 1 if index_bits <= 6 else 2 ** (index_bits - 6) + 2 ** (index_bits - 6) // 2
     luts = 0 if entries == 1 else node.output.size * node.output.type.width * per_bit
     return NodeEstimate(node.name, node.op, luts, 0, 0, 0, 1 if luts else 0)
+
+
+COSTS: dict[str, Callable[[Node, list[FixedType], bool], NodeEstimate]] = {
+    "dense": _dense, "quantize": _quantize, "relu": _relu, "table": _table, "add": _sum, "subtract": _sum,
+    "multiply": _multiply, "concatenate": _wiring, "reshape": _wiring, "transpose": _wiring, "scale": _wiring,
+}
 
 
 def _wrap(value: int, width: int) -> int:

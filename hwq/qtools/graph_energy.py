@@ -16,8 +16,9 @@ from hwq.fixed.kinds import Po2Type
 from hwq.ir import Graph, Node
 from hwq.qtools import energy_model as em
 
-# a dense node is priced like a QDense, every other node (quantize, relu, table) like an activation
-NODE_CLASS = {"dense": "QDense"}
+# the QKeras layer class each op is priced like (for include_energy); any other op like an activation
+NODE_CLASS = {"dense": "QDense", "add": "Add", "subtract": "Subtract", "multiply": "Multiply",
+              "concatenate": "Concatenate", "reshape": "Reshape", "transpose": "Permute", "scale": "Average"}
 ACTIVATION_CLASS = "QActivation"
 
 
@@ -35,27 +36,52 @@ def graph_energy(graph: Graph, weights_on_memory: str = "sram", activations_on_m
     graph_inputs = {v.name for v in graph.inputs}
     result: dict[str, dict[str, Any]] = {}
     for node in graph.nodes:
-        x = values[node.inputs[0]]
-        at_input = node.inputs[0] in graph_inputs
+        xs = [values[name] for name in node.inputs]
         at_output = node.output.name in graph.outputs
 
         def read(bits: float, memory: str, at_io: bool = False) -> float:
             return em.memory_read_energy(bits, memory, min_sram_size, rd_wr_on_io, at_io, p)
 
-        parts = {"inputs": read(x.size * x.type.width, activations_on_memory, at_input),
+        parts = {"inputs": sum(read(x.size * x.type.width, activations_on_memory, x.name in graph_inputs) for x in xs),
                  "outputs": em.memory_write_energy(node.output.size * node.output.type.width, activations_on_memory,
                                                    min_sram_size, rd_wr_on_io, at_output, p),
                  "parameters": 0.0, "op_cost": 0.0}
-        if node.op == "dense":
-            kernel, bias = node.params["kernel"], node.params.get("bias")
-            parts["parameters"] = read(kernel.mantissa.size * weight_bits(node), weights_on_memory)
-            if bias is not None:
-                parts["parameters"] += read(bias.mantissa.size * bias.type.width, weights_on_memory)
-            parts["op_cost"] = dense_op_cost(node, x.type.width, p)
+        price = OP_PRICES.get(node.op)
+        if price is not None:
+            parameters, op_cost = price(node, xs, lambda bits: read(bits, weights_on_memory), p)
+            parts["parameters"], parts["op_cost"] = parameters, op_cost
         rounded = {k: em.round_pj(v) for k, v in parts.items()}
         keys = em.included_parts(include, NODE_CLASS.get(node.op, ACTIVATION_CLASS))
         result[node.name] = {"op": node.op, **rounded, "total": em.round_pj(sum(parts[k] for k in keys))}
     return result
+
+
+def _dense(node: Node, xs: list, read_weights, p: em.Process) -> tuple[float, float]:
+    kernel, bias = node.params["kernel"], node.params.get("bias")
+    parameters = read_weights(kernel.mantissa.size * weight_bits(node))
+    if bias is not None:
+        parameters += read_weights(bias.mantissa.size * bias.type.width)
+    return parameters, dense_op_cost(node, xs[0].type.width, p)
+
+
+def _elementwise_sum(node: Node, xs: list, read_weights, p: em.Process) -> tuple[float, float]:
+    """(n - 1) additions per element, in the output's width."""
+    return 0.0, node.output.size * (len(xs) - 1) * em.add_energy(node.output.type.width, process=p)
+
+
+def _elementwise_product(node: Node, xs: list, read_weights, p: em.Process) -> tuple[float, float]:
+    """(n - 1) full multiplications per element, each priced at the geometric mean of its operands' widths."""
+    energy, width = 0.0, xs[0].type.width
+    for x in xs[1:]:
+        factor, bits = em.mult_gate(width, x.type.width)
+        energy += factor * em.mul_energy(bits, process=p)
+        width += x.type.width
+    return 0.0, node.output.size * energy
+
+
+# ops with parameters or arithmetic; every other op (casts, tables, data movement) costs its reads and writes
+OP_PRICES = {"dense": _dense, "add": _elementwise_sum, "subtract": _elementwise_sum,
+             "multiply": _elementwise_product}
 
 
 def dense_op_cost(node: Node, x_bits: int, process: em.Process = em.HOROWITZ) -> float:

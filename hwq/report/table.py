@@ -34,7 +34,9 @@ def build_report(graph: Graph, est: GraphEstimate, measured: Measurement | None,
         acc = node.attrs.get("accumulator")
         row: dict[str, Any] = {
             "node": node.name, "op": node.op,
-            "input_type": ap_spelling(values[node.inputs[0]].type), "output_type": ap_spelling(node.output.type),
+            "inputs": list(node.inputs),
+            "input_type": " | ".join(dict.fromkeys(ap_spelling(values[name].type) for name in node.inputs)),
+            "output_type": ap_spelling(node.output.type),
             "shape": list(node.output.shape),
             "accumulator": ap_spelling(acc) if acc is not None else None,
             "multiplier": node.attrs.get("multiplier"), "op_count": node.attrs.get("op_count", 0),
@@ -61,6 +63,6 @@ def build_report(graph: Graph, est: GraphEstimate, measured: Measurement | None,
         parts = list(measured.nodes.values())
         totals |= {"yosys_luts": sum(s.luts for s in parts), "yosys_dsps": sum(s.dsps for s in parts),
                    "yosys_carries": sum(s.carries for s in parts),
-                   "yosys_ffs": sum(s.ffs for s in parts) + graph.output.size * graph.output.type.width + 1,
+                   "yosys_ffs": sum(s.ffs for s in parts) + sum(v.size * v.type.width for v in graph.output_values) + 1,
                    "yosys_total_from": "the sum of the node modules, plus the top's output register"}
     return Report(graph.name, rows, totals, list(notes), measured is not None, energy is not None)
