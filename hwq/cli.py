@@ -38,14 +38,30 @@ def cmd_convert(args) -> int:
     return 0
 
 
+def _sim_inputs(paths: list[str], graph):
+    """One .npy per graph input, in order, or one .npz holding an array per input name."""
+    if len(paths) == 1 and paths[0].endswith(".npz"):
+        with np.load(paths[0]) as data:
+            return {name: data[name] for name in data.files}
+    arrays = [np.load(p) for p in paths]
+    return arrays[0] if len(arrays) == 1 else arrays
+
+
 def cmd_sim(args) -> int:
     graph = load_graph(args.model, args.input_type)
-    y = graph.simulate(np.load(args.input))
-    if args.output:
+    y = graph.simulate(_sim_inputs(args.input, graph))
+    outputs = dict(zip(graph.outputs, y if isinstance(y, list) else [y], strict=True))
+    if args.output and len(outputs) > 1:
+        np.savez(args.output, **outputs)
+        print(f"wrote outputs {', '.join(f'{k} {v.shape}' for k, v in outputs.items())} to {args.output}")
+    elif args.output:
         np.save(args.output, y)
         print(f"wrote {y.shape} outputs to {args.output}")
     else:
-        np.savetxt(sys.stdout, y.reshape(len(y), -1), fmt="%.17g")
+        for name, v in outputs.items():
+            if len(outputs) > 1:
+                print(f"# {name}")
+            np.savetxt(sys.stdout, v.reshape(len(v), -1), fmt="%.17g")
     return 0
 
 
@@ -91,8 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("sim", help="run the bit-exact simulator on inputs from a .npy file")
     model_args(s)
-    s.add_argument("--input", required=True, help=".npy array of shape (batch, *input shape)")
-    s.add_argument("-o", "--output", help=".npy file for the outputs (default: print them)")
+    s.add_argument("--input", required=True, nargs="+", help=".npy array of shape (batch, *input shape), one per "
+                                                           "graph input, or one .npz with an array per input name")
+    s.add_argument("-o", "--output", help=".npy file for the outputs (.npz by output name when there are several; "
+                                          "default: print them)")
     s.set_defaults(func=cmd_sim)
 
     r = sub.add_parser("report", help="print the per-layer types, accumulators and operation kinds")

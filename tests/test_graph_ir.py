@@ -227,3 +227,20 @@ def test_cli_help_and_sim_on_an_ir_json_load_no_tensorflow(tmp_path):
     mods = _modules_after(code)
     assert not {m for m in mods if m.split(".")[0] in ("keras", "tensorflow")}
     np.testing.assert_array_equal(np.load(tmp_path / "y.npy"), graph.simulate(np.load(tmp_path / "x.npy")))
+
+
+def test_cli_sim_takes_an_npz_per_input_name_and_writes_one_per_output(tmp_path):
+    from hwq.cli import main
+
+    graph = _two_in_two_out()
+    graph.to_json(tmp_path / "two.json")
+    rng = np.random.default_rng(1)
+    a, b = rng.uniform(-5, 5, (9, 2, 3)), rng.uniform(0, 3, (9, 2, 3))
+    np.savez(tmp_path / "x.npz", a=a, b=b)
+    assert main(["sim", str(tmp_path / "two.json"), "--input", str(tmp_path / "x.npz"), "-o",
+                 str(tmp_path / "y.npz")]) == 0
+    want = simulate(graph, [a, b])
+    with np.load(tmp_path / "y.npz") as y:
+        assert y.files == graph.outputs
+        for name, w in zip(graph.outputs, want, strict=True):
+            np.testing.assert_array_equal(y[name], w)

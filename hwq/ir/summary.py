@@ -35,12 +35,25 @@ def summary(graph) -> str:
     return "\n".join(lines)
 
 
+def _table_entries(n) -> str:
+    """No arithmetic: a table's cost is its ROM, and the shift tells how coarse the staircase is."""
+    entries = n.params["table"].shape[0]
+    shift = n.attrs["index_shift"]
+    return f"{entries} entries" + (f" (x >> {shift})" if shift else "")
+
+
+def _elementwise(n) -> str:
+    """One operation per element and extra operand."""
+    return str(n.output.size * (len(n.inputs) - 1))
+
+
+# the "ops" column by op; any other op shows its op_count annotation, if it has one
+OP_COUNT = {"table": _table_entries, "add": _elementwise, "subtract": _elementwise, "multiply": _elementwise}
+
+
 def _ops(n) -> str:
-    if n.op == "table":  # no arithmetic: its cost is the ROM, and the shift tells how coarse the staircase is
-        entries = n.params["table"].shape[0]
-        shift = n.attrs["index_shift"]
-        return f"{entries} entries" + (f" (x >> {shift})" if shift else "")
-    return str(n.attrs.get("op_count", ""))
+    count = OP_COUNT.get(n.op)
+    return count(n) if count is not None else str(n.attrs.get("op_count", ""))
 
 
 def _shape(shape) -> str:
