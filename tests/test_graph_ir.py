@@ -244,3 +244,19 @@ def test_cli_sim_takes_an_npz_per_input_name_and_writes_one_per_output(tmp_path)
         assert y.files == graph.outputs
         for name, w in zip(graph.outputs, want, strict=True):
             np.testing.assert_array_equal(y[name], w)
+
+
+@pytest.mark.parametrize("backend", ["vitis", "verilog"])
+def test_emit_writes_into_an_empty_folder_and_refuses_a_full_one(tmp_path, backend):
+    import hwq
+
+    graph = random_mlp(np.random.default_rng(3))
+    out = tmp_path / "prj"
+    out.mkdir()
+    hwq.emit(graph, out, backend=backend)  # an empty folder made beforehand is fine
+    assert (out / "graph.json").is_file()
+    with pytest.raises(FileExistsError, match="not empty.*overwrite"):
+        hwq.emit(graph, out, backend=backend)
+    (out / "mine.txt").write_text("kept")
+    hwq.emit(graph, out, backend=backend, overwrite=True)
+    assert not (out / "mine.txt").exists()

@@ -13,7 +13,7 @@ from support.graphs import inputs_over_range, named_graph, random_mlp
 
 from hwq.backends.hls import HLSCompileError, HLSProject, UnsupportedError, emit_hls, get_flavour
 from hwq.backends.hls.literals import exact_literal
-from hwq.backends.hls.names import Namer
+from hwq.backends.names import Namer
 from hwq.fixed import FixedType
 from hwq.ir import Graph, IntTensor, IRError, Value
 from hwq.ir.build import dense_node, quantize_node

@@ -2,26 +2,36 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
-from hwq.backends.project import Project, write_project
+from hwq.backends.project import Project
+from hwq.backends.writer import write_project
 from hwq.ir import Graph
 
 BACKENDS = ("vitis", "catapult", "verilog")
 
 
 def emit(graph: Graph, output_dir: str | Path, backend: str = "vitis", overwrite: bool = False) -> Project:
-    """Render `graph` as a project in `output_dir` for `backend` ('vitis', 'catapult' or 'verilog')."""
+    """Render `graph` as a project in `output_dir` for `backend` ('vitis', 'catapult' or 'verilog').
+
+    The backend's pass pipeline (hwq.passes.PIPELINES) runs first, on a copy: the caller's graph is kept.
+    An existing empty folder is written into; a non-empty one is refused unless overwrite=True.
+    """
+    from hwq.passes import PIPELINES, run_passes
+
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
     graph.validate()
+    if PIPELINES[backend]:
+        graph = run_passes(copy.deepcopy(graph), PIPELINES[backend])
     if backend in ("vitis", "catapult"):
         from hwq.backends.hls import emit_hls
 
         return emit_hls(graph, output_dir, flavour=backend, overwrite=overwrite)
-    if backend == "verilog":
-        from hwq.backends.verilog import emit_verilog
+    from hwq.backends.verilog import emit_verilog
 
-        return emit_verilog(graph, output_dir, overwrite=overwrite)
-    raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    return emit_verilog(graph, output_dir, overwrite=overwrite)
 
 
 __all__ = ["emit", "Project", "write_project", "BACKENDS"]

@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from functools import partial
 
 import numpy as np
 
@@ -111,11 +112,12 @@ def _wiring(node: Node, xs: list[FixedType], dsp: bool) -> NodeEstimate:
     return NodeEstimate(node.name, node.op, 0, 0, 0, 0, 0)
 
 
-def _sum(node: Node, xs: list[FixedType], dsp: bool) -> NodeEstimate:
-    """Add and subtract: per element, an adder tree over the operands aligned to the output's grid."""
+def _sum(node: Node, xs: list[FixedType], dsp: bool, negated: bool = False) -> NodeEstimate:
+    """Add and subtract: per element, an adder tree over the operands aligned to the output's grid (a
+    subtrahend is negated, so it spans the whole width like a signed operand)."""
     out = node.output.type
     terms = [Addend(out.width - 1 if t.signed else min(out.width - 1, out.frac - t.frac + t.width - 1),
-                    out.frac - t.frac, t.signed or node.op == "subtract") for t in xs]
+                    out.frac - t.frac, t.signed or negated) for t in xs]
     bits, depth = tree_cost(terms, out.width)
     luts = round(LUTS_PER_ADDER_BIT * bits) * node.output.size
     return NodeEstimate(node.name, node.op, luts, 0, 0, 0, depth, bits * node.output.size)
@@ -195,8 +197,9 @@ def _table(node: Node, xs: list[FixedType], dsp: bool) -> NodeEstimate:
 
 
 COSTS: dict[str, Callable[[Node, list[FixedType], bool], NodeEstimate]] = {
-    "dense": _dense, "quantize": _quantize, "relu": _relu, "table": _table, "add": _sum, "subtract": _sum,
-    "multiply": _multiply, "concatenate": _wiring, "reshape": _wiring, "transpose": _wiring, "scale": _wiring,
+    "dense": _dense, "quantize": _quantize, "relu": _relu, "table": _table,
+    "add": _sum, "subtract": partial(_sum, negated=True), "multiply": _multiply,
+    "concatenate": _wiring, "reshape": _wiring, "transpose": _wiring, "scale": _wiring,
 }
 
 

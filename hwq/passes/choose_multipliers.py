@@ -9,13 +9,14 @@ from __future__ import annotations
 import numpy as np
 
 from hwq.fixed import FixedType
-from hwq.ir import Graph, IntTensor
+from hwq.ir import Graph, IntTensor, get_op
 
 
 def choose_multipliers(graph: Graph) -> Graph:
+    """Every node whose op carries a multiplier kind over a constant kernel (dense today) gets one."""
     values = graph.values()
     for node in graph.nodes:
-        if node.op == "dense" and "multiplier" not in node.attrs:
+        if "multiplier" in get_op(node.op).annotations and "multiplier" not in node.attrs:
             node.attrs["multiplier"] = multiplier_kind(node.params["kernel"], values[node.inputs[0]].type)
     return graph
 

@@ -6,20 +6,22 @@ import json
 from pathlib import Path
 
 from hwq.backends.hls.flavour import Flavour, get_flavour
-from hwq.backends.hls.model import build_program
+from hwq.backends.hls.program import build_program
 from hwq.backends.hls.project import PROJECT_FILE, HLSProject
 from hwq.backends.hls.render import render_project
-from hwq.backends.hls.vectors import make_vectors
-from hwq.backends.project import write_project
+from hwq.backends.hls.vector_files import concatenated
+from hwq.backends.vectors import test_vectors
+from hwq.backends.writer import write_project
 from hwq.ir import Graph
 from hwq.toolchain import ToolchainError, cache_dir
 
 
 def emit_hls(graph: Graph, output_dir: str | Path, flavour: str | Flavour = "vitis", overwrite: bool = False,
              n_vectors: int = 256, seed: int = 0) -> HLSProject:
-    """Write the HLS project for `graph` into output_dir, with `n_vectors` test vectors from hwq.sim.
+    """Write the HLS project for `graph` into output_dir, with `n_vectors` test vectors (hwq.backends.vectors).
 
-    An existing folder is kept unless overwrite=True; a failure leaves no folder behind.
+    An existing empty folder is written into; a non-empty one is kept unless overwrite=True. A failure
+    leaves no folder behind.
     """
     if n_vectors < 1:
         raise ValueError("n_vectors must be at least 1")
@@ -29,8 +31,8 @@ def emit_hls(graph: Graph, output_dir: str | Path, flavour: str | Flavour = "vit
         include = str(fl.include_dir())
     except ToolchainError:  # headers not fetched yet: the Makefile still names where they will be
         include = str(cache_dir() / "include" / fl.header_kind)
-    files = render_project(prg, include, graph.to_json(), make_vectors(graph, n_vectors, seed),
-                           fl.spell(graph.input.type), fl.spell(graph.output.type))
+    m_in, m_out = test_vectors(graph, n_vectors, seed)
+    files = render_project(prg, include, graph.to_json(), (concatenated(m_in), concatenated(m_out)))
     files[PROJECT_FILE] = json.dumps({"format": "hwq-hls-project", "version": 1, "flavour": fl.name,
                                       "top": prg.top, "include_dir": include}, indent=1) + "\n"
     path = write_project(output_dir, files, overwrite=overwrite)

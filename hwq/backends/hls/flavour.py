@@ -1,15 +1,22 @@
 """What differs between Vitis HLS (ap_fixed) and Catapult (ac_fixed): spelling, headers, pragmas, raw bits.
 
 One C++ renderer serves both; a flavour answers the handful of vendor questions. Everything
-else in the generated code is shared.
+else in the generated code is shared. A flavour may also print single ops its own way: its
+`printers` ({op name: printer}, see hwq.backends.hls.ops) are consulted before the default table.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, ClassVar
 
 from hwq.fixed import FixedType, Overflow, ac_spelling, ap_spelling
 from hwq.toolchain import include_dir
+
+if TYPE_CHECKING:
+    from hwq.backends.hls.ops.context import Printer
 
 # ap_fixed's C simulation model holds at most AP_INT_MAX_W bits (1024 unless redefined)
 AP_MAX_WIDTH = 1024
@@ -26,6 +33,8 @@ class Flavour:
     header_kind = "?"  # toolchain.include_dir kind: "ap_types" or "ac_types"
     include_env = "?"  # environment variable that overrides the include folder
     includes: tuple[str, ...] = ()  # headers the types header pulls in
+    # ops this flavour prints its own way, consulted before hwq.backends.hls.ops.PRINTERS
+    printers: ClassVar[Mapping[str, Printer]] = MappingProxyType({})
 
     # -- types -----------------------------------------------------------------------------------
     def spell(self, t: FixedType) -> str:
@@ -70,6 +79,10 @@ class Flavour:
         With `low`, the `width` bits from bit `low` up: the top bits of a signed value so read are its
         mantissa floor-shifted right by `low`.
         """
+        raise NotImplementedError
+
+    def copy_bits(self, dst: str, src: str, width: int) -> str:
+        """A statement copying the `width` raw bits of `src` into `dst` (any width: no int64 on the way)."""
         raise NotImplementedError
 
     # -- pragmas: lines before the top function, first in its body, before a loop, first in a loop --
@@ -125,8 +138,13 @@ class Vitis(Flavour):
         pad = str(64 - width) if isinstance(width, int) else f"(64 - {width})"
         return f"((int64_t)({bits} << {pad}) >> {pad})"
 
+    def copy_bits(self, dst: str, src: str, width: int) -> str:
+        return f"{dst}.range({width - 1}, 0) = {src}.range({width - 1}, 0);"
+
     def in_top(self, arrays: list[str]) -> list[str]:
-        return ["#pragma HLS PIPELINE II=1"] + [f"#pragma HLS ARRAY_PARTITION variable={a} complete" for a in arrays]
+        # dim=0: every dimension of a shaped array becomes registers, as the fully unrolled loops need
+        return ["#pragma HLS PIPELINE II=1"] + [f"#pragma HLS ARRAY_PARTITION variable={a} complete dim=0"
+                                                for a in arrays]
 
     def in_loop(self) -> list[str]:
         return ["#pragma HLS UNROLL"]
@@ -148,6 +166,9 @@ class Catapult(Flavour):
     def get_mantissa(self, var: str, width: int | str, signed: bool, low: int = 0) -> str:
         # slc<W> returns ac_int<W, S> with the signedness of the fixed-point type: it sign-extends itself
         return f"(int64_t){var}.template slc<{width}>({low}).{'to_int64' if signed else 'to_uint64'}()"
+
+    def copy_bits(self, dst: str, src: str, width: int) -> str:
+        return f"{dst}.set_slc(0, {src}.template slc<{width}>(0));"
 
     def before_top(self) -> list[str]:
         return ["#pragma hls_design top", "#pragma hls_pipeline_init_interval 1"]

@@ -11,7 +11,9 @@ import numpy as np
 
 from hwq.backends.hls.compiler import build_library
 from hwq.backends.hls.flavour import Flavour, get_flavour
+from hwq.backends.hls.vector_files import concatenated
 from hwq.backends.project import Project
+from hwq.backends.vectors import check_port_mantissas
 from hwq.ir import Graph
 
 PROJECT_FILE = "project.json"
@@ -46,27 +48,35 @@ class HLSProject(Project):
         lib.hwq_predict_threads.argtypes = [p64, p64, ctypes.c_int, ctypes.c_int]
         lib.hwq_predict_threads.restype = ctypes.c_int
         n_in, n_out = lib.hwq_n_in(), lib.hwq_n_out()
-        if (n_in, n_out) != (self.graph.input.size, self.graph.output.size):
-            raise RuntimeError(f"{self.library} has ports {n_in} -> {n_out}, the graph "
-                               f"{self.graph.input.size} -> {self.graph.output.size}")
+        want = (sum(v.size for v in self.graph.inputs), sum(v.size for v in self.graph.output_values))
+        if (n_in, n_out) != want:
+            raise RuntimeError(f"{self.library} has ports of {n_in} -> {n_out} mantissas, the graph "
+                               f"{want[0]} -> {want[1]}")
         self._lib = lib
         return self
 
-    def predict_mantissas(self, m_in: np.ndarray, threads: int = 0) -> np.ndarray:
-        """Input-port mantissas (batch, n_in) -> output mantissas (batch, n_out), int64, one C call per batch.
+    def predict_mantissas(self, m_in, threads: int = 0):
+        """Input-port mantissas (batch, size) -> output mantissas (batch, size), int64; lists for several ports.
 
-        threads=0 uses one thread per core.
+        One C call per batch; threads=0 uses one thread per core.
         """
+        outs = self.run_ports(check_port_mantissas(self.graph, m_in), threads)
+        return outs[0] if len(outs) == 1 else outs
+
+    def run_ports(self, ports: list[np.ndarray], threads: int = 0) -> list[np.ndarray]:
+        """Checked (batch, size) mantissas per input -> (batch, size) int64 per output, through the bridge's
+        concatenated rows (every port's elements side by side, in graph order)."""
         if self._lib is None:
             self.compile()
-        m = _checked_inputs(m_in, self.graph)
-        out = np.empty((len(m), self.graph.output.size), dtype=np.int64)
+        rows = concatenated(ports)
+        out = np.empty((len(rows), sum(v.size for v in self.graph.output_values)), dtype=np.int64)
         p64 = ctypes.POINTER(ctypes.c_int64)
-        for start in range(0, len(m), _MAX_CALL):
-            part_in, part_out = m[start:start + _MAX_CALL], out[start:start + _MAX_CALL]
+        for start in range(0, len(rows), _MAX_CALL):
+            part_in, part_out = rows[start:start + _MAX_CALL], out[start:start + _MAX_CALL]
             self._lib.hwq_predict_threads(part_in.ctypes.data_as(p64), part_out.ctypes.data_as(p64),
                                           len(part_in), int(threads))
-        return out
+        cuts = np.cumsum([v.size for v in self.graph.output_values])[:-1]
+        return np.split(out, cuts, axis=1)
 
     def run_testbench(self) -> str:
         """Run the project's own check (run_check.sh: g++ and the test vectors, no Python); return its output."""
@@ -75,18 +85,3 @@ class HLSProject(Project):
         if proc.returncode != 0:
             raise RuntimeError(f"testbench of {self.path} failed ({proc.returncode}):\n{output}")
         return output
-
-
-def _checked_inputs(m_in: np.ndarray, graph: Graph) -> np.ndarray:
-    """Mantissas as a C-contiguous int64 (batch, n_in) array, refused when outside the input type."""
-    inp = graph.input
-    m = np.asarray(m_in)
-    if m.dtype.kind not in "iuO":
-        raise TypeError(f"input mantissas must be integers, got dtype {m.dtype}; use predict() for float inputs")
-    m = m.reshape(len(m), -1) if len(m) else m.reshape(0, inp.size)
-    if m.shape[1] != inp.size:
-        raise ValueError(f"graph {graph.name!r} takes {inp.size} input mantissas per sample, got {m.shape[1]}")
-    t = inp.type
-    if m.size and (m.min() < t.min_mantissa or m.max() > t.max_mantissa):
-        raise ValueError(f"input mantissas outside [{t.min_mantissa}, {t.max_mantissa}], the range of {t}")
-    return np.ascontiguousarray(m, dtype=np.int64)

@@ -1,61 +1,87 @@
 """The graph as the Verilog printer sees it: every identifier, width and constant, decided here.
 
-Templates only lay these out. One module per node, named `<top>_<node>`, with a bus in (`x`) and a
-bus out (`y`), element 0 in the low bits; the top module wires them in graph order and registers
-the result.
+Templates only lay these out. One module per node, named `<top>_<node>`, with one input bus per input
+(`x`, or `x0`, `x1`, ...) and the output bus `y` (see ops/base.py); the top module wires them in graph
+order and registers every graph output once.
+
+Top ports: clk, rst, in_valid, one input port per graph input, out_valid, one output port per graph
+output. A graph with one input calls its port `in_data`, with one output `out_data`; with several,
+the ports are `in_<value>` / `out_<value>`, made legal and unique by the shared Namer.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hwq.backends.verilog.dense import dense_view
-from hwq.backends.verilog.names import Namer
-from hwq.backends.verilog.quantize import quantize_view
-from hwq.backends.verilog.relu import relu_view
-from hwq.backends.verilog.table import table_view
-from hwq.fixed import FixedType, ap_spelling
+from hwq.backends.names import Namer
+from hwq.backends.verilog.bus import Bus
+from hwq.backends.verilog.ops import VIEWS, NodeView
 from hwq.ir import Graph, IRError
 
-VIEWS = {"dense": dense_view, "quantize": quantize_view, "relu": relu_view, "table": table_view}
 HELPERS = ("hwq_round", "hwq_saturate")  # parametrised modules every design ships
+ONE_INPUT, ONE_OUTPUT = "in_data", "out_data"
 
 
 @dataclass
-class Bus:
-    """A flattened vector of n elements of one fixed-point type."""
+class TopNames:
+    """The names a design's top gives itself and its ports, and the name spaces that handed them out."""
 
-    name: str
-    n: int
-    type: FixedType
+    top: str
+    inputs: list[str]  # one port per graph input, in graph.inputs order
+    outputs: list[str]  # one port per graph output, in graph.outputs order
+    modules: Namer  # module names (global in Verilog)
+    wires: Namer  # the top module's signals and instances
 
-    @property
-    def bits(self) -> int:
-        return self.n * self.type.width
 
-    @property
-    def note(self) -> str:
-        return f"{self.n} x {ap_spelling(self.type)}, element 0 in the low bits"
+def top_names(graph: Graph) -> TopNames:
+    """The top's name and its data ports: cheap (no node is printed), so a reopened project can ask for them."""
+    modules = Namer()
+    modules.reserve(*HELPERS)
+    top = modules(graph.name)
+    wires = Namer()
+    inputs = [ONE_INPUT] if len(graph.inputs) == 1 else [wires(f"in_{v.name}") for v in graph.inputs]
+    outputs = [ONE_OUTPUT] if len(graph.outputs) == 1 else [wires(f"out_{name}") for name in graph.outputs]
+    return TopNames(top, inputs, outputs, modules, wires)
 
 
 @dataclass
 class Instance:
+    """`module name (.pin(wire), ..., .y(y));`"""
+
     module: str
     name: str
-    x: str
-    y: str
+    pins: list[tuple[str, str]]  # (node module port, top wire), the output y last
 
 
 @dataclass
 class Design:
     graph: str
     top: str
-    input: Bus
-    output: Bus
-    result: str  # the bus registered into out_data
+    inputs: list[Bus]  # the top's input ports, port 0 in the low bits of a test vector
+    outputs: list[Bus]  # the top's output ports (registers), likewise
+    results: list[str]  # the wire registered into each output port
     wires: list[Bus] = field(default_factory=list)
     instances: list[Instance] = field(default_factory=list)
-    nodes: list = field(default_factory=list)  # one view per node, its op in .op
+    nodes: list[NodeView] = field(default_factory=list)  # one view per node, in graph order
+
+    @property
+    def input(self) -> Bus:
+        """The input port, when there is one (in_data)."""
+        if len(self.inputs) != 1:
+            raise ValueError(f"{self.top} has {len(self.inputs)} input ports; use .inputs")
+        return self.inputs[0]
+
+    @property
+    def output(self) -> Bus:
+        """The output port, when there is one (out_data)."""
+        if len(self.outputs) != 1:
+            raise ValueError(f"{self.top} has {len(self.outputs)} output ports; use .outputs")
+        return self.outputs[0]
+
+    @property
+    def registers(self) -> list[tuple[Bus, str]]:
+        """(output port, the wire it registers)."""
+        return list(zip(self.outputs, self.results, strict=True))
 
     @property
     def modules(self) -> list[str]:
@@ -64,24 +90,24 @@ class Design:
 
 
 def design(graph: Graph) -> Design:
-    inp, out = graph.input, graph.output
-    modules = Namer()
-    modules.taken.update(HELPERS)
-    top = modules(graph.name)
-    wires = Namer()  # the top module's name space
-    value_wire = {inp.name: "in_data"}
-    types = {inp.name: inp.type}
-    d = Design(graph.name, top, Bus("in_data", inp.size, inp.type), Bus("out_data", out.size, out.type), "")
+    names = top_names(graph)
+    values = {v.name: v for v in graph.inputs}
+    wire_of = {v.name: port for v, port in zip(graph.inputs, names.inputs, strict=True)}
+    d = Design(graph.name, names.top, [Bus(p, v.shape, v.type, v.name) for p, v in zip(names.inputs, graph.inputs,
+                                                                                         strict=True)], [], [])
     for node in graph.nodes:
-        if node.op not in VIEWS:
+        view_of = VIEWS.get(node.op)
+        if view_of is None:
             raise IRError(f"node {node.name!r}: the Verilog backend has no {node.op!r}; it knows {', '.join(VIEWS)}")
-        src = node.inputs[0]
-        view = VIEWS[node.op](node, f"{top}_{modules(node.name)}", types[src])
+        view = view_of(node, f"{names.top}_{names.modules(node.name)}", [values[name] for name in node.inputs])
+        out = node.output
+        wire = names.wires(out.name)
         d.nodes.append(view)
-        wire = wires(node.output.name)
-        d.wires.append(Bus(wire, node.output.size, node.output.type))
-        d.instances.append(Instance(view.module, wires("u_" + node.name), value_wire[src], wire))
-        value_wire[node.output.name] = wire
-        types[node.output.name] = node.output.type
-    d.result = value_wire[out.name]
+        d.wires.append(Bus(wire, out.shape, out.type, out.name))
+        pins = [(port.name, wire_of[name]) for port, name in zip(view.inputs, node.inputs, strict=True)]
+        d.instances.append(Instance(view.module, names.wires("u_" + node.name), [*pins, ("y", wire)]))
+        values[out.name], wire_of[out.name] = out, wire
+    for port, name in zip(names.outputs, graph.outputs, strict=True):
+        d.outputs.append(Bus(port, values[name].shape, values[name].type, name))
+        d.results.append(wire_of[name])
     return d

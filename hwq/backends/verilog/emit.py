@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hwq.backends.project import write_project
+from hwq.backends.vectors import test_vectors
 from hwq.backends.verilog.design import design
 from hwq.backends.verilog.project import VerilogProject
 from hwq.backends.verilog.render import check_files, rtl_files
-from hwq.backends.verilog.vectors import check_inputs
+from hwq.backends.writer import write_project
 from hwq.ir import Graph
-from hwq.sim import simulate_mantissas
 
 CHECK_VECTORS = 256
 
 
 def emit_verilog(graph: Graph, output_dir: str | Path, overwrite: bool = False) -> VerilogProject:
-    """Render `graph` as a Verilog project in output_dir (refused if it exists, unless overwrite=True).
+    """Render `graph` as a Verilog project in output_dir (an empty or new folder; a non-empty one only with
+    overwrite=True).
 
     The project holds rtl/ (one module per node, the hwq_round and hwq_saturate helpers, the top
     module named after the graph), tb/ (test vectors from hwq.sim and a plain Verilog testbench),
@@ -24,8 +24,7 @@ def emit_verilog(graph: Graph, output_dir: str | Path, overwrite: bool = False) 
     """
     graph.validate()
     d = design(graph)
-    m_in = check_inputs(graph, CHECK_VECTORS)
-    m_out = simulate_mantissas(graph, m_in)
+    m_in, m_out = test_vectors(graph, CHECK_VECTORS)
     files = {**rtl_files(d), **check_files(d, m_in, m_out), "graph.json": graph.to_json() + "\n"}
     path = write_project(output_dir, files, overwrite=overwrite)
-    return VerilogProject(graph, path, d.top)
+    return VerilogProject(graph, path, d.top, [p.name for p in d.inputs], [p.name for p in d.outputs])

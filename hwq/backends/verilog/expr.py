@@ -1,10 +1,12 @@
-"""Small Verilog expressions: sized literals, bus slices, explicit sign/zero extension.
+"""Small Verilog expressions: sized literals, bus slices, explicit sign/zero extension and alignment.
 
 Every width is explicit, so no expression leans on Verilog's context-dependent sizing or on its
 rule that one unsigned operand makes a whole expression unsigned.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 
 def signed_width(*values: int) -> int:
@@ -41,13 +43,66 @@ def element(bus: str, index: int | str, width: int) -> str:
     return f"{bus}[{index}*{width} +: {width}]"
 
 
+@dataclass(frozen=True)
+class Bits:
+    """`width` bits of the vector `name`, from bit `lo` up; `whole` when they are all of it (then the
+    name alone stands for them)."""
+
+    name: str
+    lo: int
+    width: int
+    whole: bool = False
+
+    @classmethod
+    def wire(cls, name: str, width: int) -> Bits:
+        return cls(name, 0, width, whole=True)
+
+    @classmethod
+    def of_element(cls, bus: str, index: int, width: int) -> Bits:
+        return cls(bus, index * width, width)
+
+    def top_bit(self) -> str:
+        if self.whole and self.width == 1:
+            return self.name
+        return f"{self.name}[{self.lo + self.width - 1}]"
+
+    def low(self, n: int) -> str:
+        """The low n bits (n <= width)."""
+        if self.whole and n == self.width:
+            return self.name
+        return f"{self.name}[{self.lo + n - 1}:{self.lo}]" if n > 1 else f"{self.name}[{self.lo}]"
+
+
+def _extended_parts(b: Bits, signed: bool, to: int) -> list[str]:
+    """The concatenation parts of b as a `to`-bit word, most significant first."""
+    if to <= b.width:
+        return [b.low(to)]
+    fill = b.top_bit() if signed else "1'b0"
+    pad = fill if to - b.width == 1 else f"{{{to - b.width}{{{fill}}}}}"
+    return [pad, b.low(b.width)]
+
+
+def _concat(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else "{" + ", ".join(parts) + "}"
+
+
+def extend(b: Bits, signed: bool, to: int) -> str:
+    """b as a `to`-bit word: sign bits (signed) or zero bits on top, or only its low `to` bits kept."""
+    return _concat(_extended_parts(b, signed, to))
+
+
+def aligned(b: Bits, signed: bool, shift: int, to: int) -> str | None:
+    """(b * 2**shift) modulo 2**to as a `to`-bit word: b extended, then `shift` zero bits appended.
+
+    None when that is 0 for every b (shift >= to): such a term adds a multiple of 2**to, nothing modulo 2**to.
+    """
+    if shift < 0:
+        raise ValueError(f"cannot align by a negative shift ({shift}): the target has fewer fraction bits")
+    if shift >= to:
+        return None
+    return _concat(_extended_parts(b, signed, to - shift) + ([f"{shift}'b0"] if shift else []))
+
+
 def resize(name: str, width: int, signed: bool, to: int) -> str:
     """The identifier `name` (width bits) as a `to`-bit word: sign- or zero-extended, or its low bits kept."""
-    if to == width:
-        return name
-    if to < width:
-        return f"{name}[{to - 1}:0]" if to > 1 else f"{name}[0]"
-    fill = (f"{name}[{width - 1}]" if width > 1 else name) if signed else "1'b0"
-    if to - width == 1:
-        return f"{{{fill}, {name}}}"
-    return f"{{{{{to - width}{{{fill}}}}}, {name}}}"
+    return extend(Bits.wire(name, width), signed, to)

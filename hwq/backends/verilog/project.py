@@ -11,32 +11,42 @@ import numpy as np
 
 from hwq.backends.project import Project
 from hwq.backends.verilog import verilator
-from hwq.backends.verilog.vectors import pack_hex, read_hex, unpack
+from hwq.backends.verilog.vectors import hex_lines, pack_ports, read_hex, unpack_ports
 from hwq.ir import Graph
 
 TESTBENCH = "hwq_stream"  # the cocotb module in sim/
+CONTROL_PORTS = ("clk", "rst", "in_valid", "out_valid")
 
 
 class VerilogProject(Project):
     """rtl/ (one module per node, hwq_round, hwq_saturate, the top), tb/ with test vectors, a Makefile.
 
-    compile() builds the Verilator model into sim_build/; predict_mantissas() streams vectors
-    through it with cocotb, one per clock.
+    compile() builds the Verilator model into sim_build/; run_ports() streams vectors through it with
+    cocotb, one per clock, every input port at once.
     """
 
     backend = "verilog"
 
-    def __init__(self, graph: Graph, path: Path, top: str):
+    def __init__(self, graph: Graph, path: Path, top: str, inputs: list[str] | None = None,
+                 outputs: list[str] | None = None):
+        """`inputs`/`outputs`: the top's data ports, one per graph input/output (default: from the graph)."""
         super().__init__(graph, path)
         self.top = top
+        if inputs is None or outputs is None:
+            from hwq.backends.verilog.design import top_names
+
+            names = top_names(graph)
+            inputs, outputs = names.inputs, names.outputs
+        self.input_ports, self.output_ports = list(inputs), list(outputs)
 
     @classmethod
     def open(cls, path: str | Path) -> VerilogProject:
         """The project in an existing folder (from its graph.json)."""
-        from hwq.backends.verilog.design import design
+        from hwq.backends.verilog.design import top_names
 
         graph = Graph.from_json(Path(path) / "graph.json")
-        return cls(graph, Path(path).resolve(), design(graph).top)
+        names = top_names(graph)
+        return cls(graph, Path(path).resolve(), names.top, names.inputs, names.outputs)
 
     @property
     def build_dir(self) -> Path:
@@ -54,31 +64,32 @@ class VerilogProject(Project):
             return self
         if self.build_dir.exists():
             shutil.rmtree(self.build_dir)
-        verilator.build(self.sources, self.top, self.build_dir)
+        verilator.build(self.sources, self.top, self.build_dir,
+                        ports=[*CONTROL_PORTS, *self.input_ports, *self.output_ports])
         stamp.write_text(digest)
         return self
 
-    def predict_mantissas(self, m_in: np.ndarray) -> np.ndarray:
-        """Input-port mantissas (batch, n_in) -> output mantissas (batch, n_out), streamed one per clock."""
-        inp, out = self.graph.input, self.graph.output
-        m = np.asarray(m_in)
-        m = m.reshape(len(m), -1) if m.ndim else m
-        if m.ndim != 2 or m.shape[1] != inp.size:
-            raise ValueError(f"{self.top} takes input mantissas of shape (batch, {inp.size}), got {np.shape(m_in)}")
-        if m.size and (m.min() < inp.type.min_mantissa or m.max() > inp.type.max_mantissa):
-            raise ValueError(f"input mantissas outside the range of {inp.type}, which in_data cannot carry")
-        if len(m) == 0:
-            return np.zeros((0, out.size), dtype=np.int64)
+    def run_ports(self, ports: list[np.ndarray]) -> list[np.ndarray]:
+        """Input-port mantissas (batch, size) per input -> output mantissas per output, streamed one per clock:
+        every vector is one hex word of all input ports (port 0 in the low bits), its result one of all outputs."""
+        outs = self.graph.output_values
+        batch = len(ports[0])
+        if batch == 0:
+            return [np.zeros((0, v.size), dtype=np.int64) for v in outs]
         self.compile()
+        in_bits = sum(v.size * v.type.width for v in self.graph.inputs)
         with tempfile.TemporaryDirectory(prefix="run-", dir=self.build_dir) as tmp:
             work = Path(tmp)
-            (work / "in.hex").write_text(pack_hex(m, inp.type.width))
+            (work / "in.hex").write_text(hex_lines(pack_ports(ports, [v.type.width for v in self.graph.inputs]),
+                                                   in_bits))
             verilator.run_test(TESTBENCH, self.top, self.build_dir, work,
-                               {"HWQ_STREAM_IN": str(work / "in.hex"), "HWQ_STREAM_OUT": str(work / "out.hex")})
+                               {"HWQ_STREAM_IN": str(work / "in.hex"), "HWQ_STREAM_OUT": str(work / "out.hex"),
+                                "HWQ_STREAM_INPUTS": ",".join(self.input_ports),
+                                "HWQ_STREAM_OUTPUTS": ",".join(self.output_ports)})
             words = read_hex((work / "out.hex").read_text())
-        if len(words) != len(m):
-            raise verilator.SimulationError(f"{len(m)} vectors in, {len(words)} results out")
-        return unpack(words, out.size, out.type.width, out.type.signed)
+        if len(words) != batch:
+            raise verilator.SimulationError(f"{batch} vectors in, {len(words)} results out")
+        return unpack_ports(words, [(v.size, v.type.width, v.type.signed) for v in outs])
 
     def _sources_digest(self) -> str:
         h = hashlib.sha256(repr((verilator.OPT_FLAGS, verilator.BUILD_ARGS)).encode())

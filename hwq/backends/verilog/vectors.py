@@ -1,29 +1,9 @@
-"""Test vectors and their hex files: one packed vector per line, element 0 in the low bits."""
+"""Port data as hex words: one line per vector, element 0 in the low bits of its port, port 0 in the low
+bits of the line. Which vectors a project carries is hwq.backends.vectors.test_vectors' policy."""
 
 from __future__ import annotations
 
 import numpy as np
-
-from hwq.ir import Graph
-from hwq.sim import input_mantissas
-
-
-def check_inputs(graph: Graph, n: int = 256, seed: int = 0) -> np.ndarray:
-    """n deterministic input vectors (mantissas): floats drawn over and past the input type's range.
-
-    Quantized by the input type itself, so saturation or wrap-around of the input port is included;
-    a third of the draws are exact half-lsb ties, and the first rows are the range's ends and zero.
-    """
-    t = graph.input.type
-    rng = np.random.default_rng(seed)
-    lo, hi, lsb = float(t.min_value), float(t.max_value), float(t.lsb)
-    reach = (hi - lo) * 0.25 + lsb
-    x = rng.uniform(lo - reach, hi + reach, size=(n, graph.input.size))
-    ties = (rng.integers(t.min_mantissa, t.max_mantissa + 1, size=x.shape) + 0.5) * lsb
-    x = np.where(rng.random(x.shape) < 1 / 3, ties, x)
-    for row, value in enumerate((lo, hi, 0.0, lo - reach, hi + reach)[:n]):
-        x[row] = value
-    return input_mantissas(graph, x)
 
 
 def pack(m: np.ndarray, width: int) -> list[int]:
@@ -49,9 +29,37 @@ def unpack(words: list[int], n: int, width: int, signed: bool) -> np.ndarray:
     return np.array(rows, dtype=np.int64 if fits else object).reshape(len(words), n)
 
 
+def pack_ports(ports: list[np.ndarray], widths: list[int]) -> list[int]:
+    """Several ports' rows (batch, size) -> one word per row: port 0 in the low bits, then port 1, ..."""
+    words = [0] * len(ports[0])
+    shift = 0
+    for m, width in zip(ports, widths, strict=True):
+        m = np.asarray(m).reshape(len(m), -1)
+        for row, w in enumerate(pack(m, width)):
+            words[row] |= w << shift
+        shift += m.shape[1] * width
+    return words
+
+
+def unpack_ports(words: list[int], ports: list[tuple[int, int, bool]]) -> list[np.ndarray]:
+    """The inverse of pack_ports, for ports given as (elements, element width, signed)."""
+    out, shift = [], 0
+    for n, width, signed in ports:
+        mask = (1 << (n * width)) - 1
+        out.append(unpack([(w >> shift) & mask for w in words], n, width, signed))
+        shift += n * width
+    return out
+
+
+def hex_lines(words: list[int], bits: int) -> str:
+    """One zero-padded hex word of `bits` bits per line ($readmemh reads them)."""
+    digits = max(1, -(-bits // 4))
+    return "".join(f"{v:0{digits}x}\n" for v in words)
+
+
 def pack_hex(m: np.ndarray, width: int) -> str:
-    digits = max(1, -(-np.asarray(m).reshape(len(m), -1).shape[1] * width // 4))
-    return "".join(f"{v:0{digits}x}\n" for v in pack(m, width))
+    m = np.asarray(m).reshape(len(m), -1)
+    return hex_lines(pack(m, width), m.shape[1] * width)
 
 
 def read_hex(text: str) -> list[int]:

@@ -1,10 +1,13 @@
 """Build a Verilator model through cocotb's Python runner, and run a cocotb test on it.
 
-Verilator compiles its own runtime (verilated.cpp, the VPI layer, cocotb's main) for every model:
-about 25 s of the C++ compiler on two cores, far more than a small design itself. The first build
-keeps those objects, partially linked into one file, in hwq's cache (keyed by the Verilator,
-cocotb and compiler versions and the flags); later builds link that file instead of compiling
-the runtime again. HWQ_VERILATOR_CACHE=0 turns this off.
+Verilator compiles its own runtime (verilated.cpp, the VPI layer) for every model: about 25 s of
+the C++ compiler on two cores, far more than a small design itself. The first build keeps those
+objects, partially linked into one file, in hwq's cache (keyed by the Verilator, cocotb and compiler
+versions and the flags); later builds link that file instead of compiling the runtime again.
+HWQ_VERILATOR_CACHE=0 turns this off.
+
+cocotb's main (VM_USER_CLASSES) is not cached: it includes the design's Vtop.h and allocates a Vtop,
+whose size grows with the number of ports, so a main compiled for another top corrupts the heap.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from hwq.toolchain import ToolchainError, cache_dir, verilator_root
@@ -34,7 +37,8 @@ PCH_FLAG = "CFG_CXXFLAGS_PCH_I=-include"
 # cocotb's runner marks every signal public (--public-flat-rw), which keeps each wire of a big datapath
 # alive in the C++ model: about 3x the code to compile. Only the top's ports need to be public.
 BUILD_ARGS = ("--no-public-flat-rw",)  # the generated RTL is free of Verilator warnings, which stay fatal
-PORTS = ("clk", "rst", "in_valid", "in_data", "out_valid", "out_data")
+RUNTIME_CLASSES = ("VM_GLOBAL_FAST", "VM_GLOBAL_SLOW")  # the design-independent objects the cache keeps
+PORTS = ("clk", "rst", "in_valid", "in_data", "out_valid", "out_data")  # of a one-input, one-output top
 
 
 class SimulationError(RuntimeError):
@@ -60,22 +64,23 @@ def tool_environment(**extra: str) -> Iterator[None]:
                 os.environ[k] = v
 
 
-def build(sources: list[Path], top: str, build_dir: Path) -> None:
-    """Verilate and compile `top` into build_dir/<top> (the executable cocotb runs)."""
+def build(sources: list[Path], top: str, build_dir: Path, ports: Sequence[str] = PORTS) -> None:
+    """Verilate and compile `top` into build_dir/<top> (the executable cocotb runs); `ports` are the top's
+    ports cocotb drives and reads."""
     from cocotb_tools.runner import get_runner
 
     runtime = _cached_runtime()
     makeflags = [f"-j{os.cpu_count() or 1}", PCH_FLAG, *design_opt_flags(sources)]
     if runtime is not None:  # link the cached runtime instead of compiling it
-        makeflags += ["VM_GLOBAL_FAST=", "VM_GLOBAL_SLOW=", "VM_USER_CLASSES=", f"USER_LDFLAGS={runtime}"]
+        makeflags += ["VM_GLOBAL_FAST=", "VM_GLOBAL_SLOW=", f"USER_LDFLAGS={runtime}"]
     build_dir.mkdir(parents=True, exist_ok=True)
     log = build_dir / "build.log"
-    ports = build_dir / "hwq_ports.vlt"  # a Verilator control file: the ports cocotb reads and writes
-    ports.write_text("`verilator_config\n" + "".join(f'public_flat_rw -module "{top}" -var "{p}"\n' for p in PORTS))
+    control = build_dir / "hwq_ports.vlt"  # a Verilator control file: the ports cocotb reads and writes
+    control.write_text("`verilator_config\n" + "".join(f'public_flat_rw -module "{top}" -var "{p}"\n' for p in ports))
     with tool_environment(MAKEFLAGS=" ".join(makeflags)):
         runner = get_runner("verilator")
         try:
-            runner.build(sources=[str(ports), *map(str, sources)], hdl_toplevel=top, build_dir=str(build_dir),
+            runner.build(sources=[str(control), *map(str, sources)], hdl_toplevel=top, build_dir=str(build_dir),
                          build_args=list(BUILD_ARGS), log_file=str(log))
         except (RuntimeError, SystemExit) as e:
             raise SimulationError(f"Verilator build of {top} failed ({e}); {log}:\n{tail(log)}") from None
@@ -149,8 +154,8 @@ def _runtime_path() -> Path | None:
         return None
     version = (root / "include" / "verilated_config.h").read_text(errors="replace") \
         if (root / "include" / "verilated_config.h").is_file() else ""
-    key = hashlib.sha256("\n".join([str(root.resolve()), version, cocotb.__version__, cxx, PCH_FLAG,
-                                    *OPT_FLAGS]).encode()).hexdigest()[:16]  # the runtime's flags are fixed
+    key = hashlib.sha256("\n".join([str(root.resolve()), version, cocotb.__version__, cxx, PCH_FLAG, *OPT_FLAGS,
+                                    *RUNTIME_CLASSES]).encode()).hexdigest()[:16]  # the runtime's flags are fixed
     path = cache_dir() / "verilator-runtime" / key / "runtime.o"
     return None if re.search(r"\s", str(path)) else path  # make cannot take a path with spaces
 
@@ -182,13 +187,13 @@ def _keep_runtime(build_dir: Path) -> None:
 
 
 def _runtime_classes(build_dir: Path) -> list[str]:
-    """The runtime's object names, as Verilator's makefiles list them (VM_GLOBAL_*, VM_USER_CLASSES)."""
+    """The runtime's object names, as Verilator's makefiles list them (VM_GLOBAL_*; not cocotb's main, see above)."""
     text = ""
     for mk in ("Vtop_classes.mk", "Vtop.mk"):
         if (build_dir / mk).is_file():
             text += (build_dir / mk).read_text()
     names = []
-    for var in ("VM_USER_CLASSES", "VM_GLOBAL_FAST", "VM_GLOBAL_SLOW"):
+    for var in RUNTIME_CLASSES:
         for m in re.finditer(rf"^{var}\s*\+?=\s*\\\n((?:[ \t]+\S+ \\\n)*)", text, re.M):
             names += m.group(1).replace("\\", " ").split()
     return names

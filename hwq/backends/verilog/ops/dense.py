@@ -1,4 +1,7 @@
-"""A dense node as Verilog: every output one sum of constant products in the accumulator width."""
+"""A dense node as Verilog: every output one sum of constant products in the accumulator width.
+
+Dense acts on the last axis: a value of shape (..., n_in) is rows of n_in inputs, and each row gets the
+same constant sums (a generate loop over the rows of the leading axes)."""
 
 from __future__ import annotations
 
@@ -7,9 +10,10 @@ from typing import ClassVar
 
 import numpy as np
 
-from hwq.backends.verilog.expr import element, signed_literal, wrap_signed
-from hwq.fixed import FixedType, ap_spelling
-from hwq.ir import IRError, Node
+from hwq.backends.verilog.expr import Bits, element, extend, signed_literal, wrap_signed
+from hwq.backends.verilog.ops.base import NodeView, input_buses, output_bus
+from hwq.fixed import ap_spelling
+from hwq.ir import IRError, Node, Value
 
 TERMS_PER_LINE = 6
 
@@ -32,22 +36,23 @@ class Output:
 
 
 @dataclass
-class DenseView:
+class DenseView(NodeView):
     op: ClassVar[str] = "dense"
-    module: str
-    comment: list[str]
+    rows: int  # product of the leading axes: the same sums, once per row of n_in inputs
     n_in: int
     w_in: int
     n_out: int
     width: int  # accumulator width: every operand, constant and sum has exactly this many bits
-    operands: list[Operand]
-    outputs: list[Output]
+    operands: list[Operand]  # of one row, read from `xr` (the row's slice of x) when rows > 1, else from x
+    outputs: list[Output]  # of one row, into `yr` when rows > 1, else into y
 
 
-def dense_view(node: Node, module: str, x_type: FixedType) -> DenseView:
-    acc = node.output.type
+def dense_view(node: Node, module: str, inputs: list[Value]) -> DenseView:
+    x_type, acc = inputs[0].type, node.output.type
     kernel = node.params["kernel"]
     n_in, n_out = kernel.shape[0], kernel.shape[1]
+    rows = node.output.size // n_out
+    src, dst = ("xr", "yr") if rows > 1 else ("x", "y")
     w = acc.width
     kshift = acc.frac - x_type.frac - kernel.type.frac
     constants = [[v << kshift for v in row] for row in _ints(kernel.mantissa, kshift, node)]
@@ -58,34 +63,28 @@ def dense_view(node: Node, module: str, x_type: FixedType) -> DenseView:
 
     used = sorted({i for i in range(n_in) for j in range(n_out) if wrap_signed(constants[i][j], w)})
     kept = "cut to" if w < x_type.width else ("sign-extended to" if x_type.signed else "zero-extended to")
-    operands = [Operand(f"x{i}", _extend(i, x_type, w), f"x[{i}] {kept} {w} bits") for i in used]
+    operands = [Operand(f"x{i}", extend(Bits.of_element(src, i, x_type.width), x_type.signed, w),
+                        f"x[{i}] {kept} {w} bits") for i in used]
     outputs = []
     for j in range(n_out):
         terms = [(constants[i][j], f"x{i}") for i in used]
         if bias is not None:
             terms.append((bias[j], None))
-        outputs.append(Output(element("y", j, w), _sum_lines(terms, w)))
+        outputs.append(Output(element(dst, j, w), _sum_lines(terms, w)))
 
     nonzero = int(np.count_nonzero(kernel.mantissa))
+    per_row = f"; the same sums for each of the {rows} rows of the leading axes" if rows > 1 else ""
     comment = [
-        f"{node.name}: dense, {n_in} x {ap_spelling(x_type)} in, {n_out} x {ap_spelling(acc)} out",
+        f"{node.name}: dense over the last axis, {n_in} x {ap_spelling(x_type)} in, {n_out} x {ap_spelling(acc)} "
+        f"out{per_row}",
         f"kernel {ap_spelling(kernel.type)}: {nonzero} of {n_in * n_out} weights nonzero (zeros are skipped)"
         + (f"; bias {ap_spelling(node.params['bias'].type)}" if bias is not None else ""),
         f"Every operand and constant is a {w}-bit word and each sum is formed modulo 2^{w}: the accumulator",
         "type was proven by interval analysis to hold every result, so where an intermediate sum wraps",
         "(two's complement), the final sum is still exact.",
     ]
-    return DenseView(module, comment, n_in, x_type.width, n_out, w, operands, outputs)
-
-
-def _extend(i: int, t: FixedType, width: int) -> str:
-    """Input element i as a `width`-bit word: sign bits for a signed type, zero bits for an unsigned one."""
-    lo = i * t.width
-    if width <= t.width:  # modulo 2^width only the low bits matter
-        return f"x[{lo + width - 1}:{lo}]" if width > 1 else f"x[{lo}]"
-    src = element("x", i, t.width)
-    fill = f"x[{lo + t.width - 1}]" if t.signed else "1'b0"
-    return f"{{{{{width - t.width}{{{fill}}}}}, {src}}}"
+    return DenseView(module, comment, input_buses(inputs), output_bus(node), rows, n_in, x_type.width, n_out, w,
+                     operands, outputs)
 
 
 def _sum_lines(terms: list[tuple[int, str | None]], width: int) -> list[str]:

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from hwq.backends.verilog.expr import element, signed_literal, unsigned_literal
-from hwq.fixed import FixedType, ap_spelling
-from hwq.ir import Node
+from hwq.backends.verilog.ops.base import NodeView, input_buses, output_bus
+from hwq.fixed import ap_spelling
+from hwq.ir import Node, Value
 
 
 @dataclass
@@ -25,10 +26,8 @@ class CaseItem:
 
 
 @dataclass
-class TableView:
+class TableView(NodeView):
     op: ClassVar[str] = "table"
-    module: str
-    comment: list[str]
     n: int
     w_in: int
     w_out: int
@@ -41,17 +40,18 @@ class TableView:
     default: str
 
 
-def table_view(node: Node, module: str, src: FixedType) -> TableView:
-    dst = node.output.type
+def table_view(node: Node, module: str, inputs: list[Value]) -> TableView:
+    src, dst = inputs[0].type, node.output.type
+    ports = (input_buses(inputs), output_bus(node))
     s, lo, hi = (node.attrs[a] for a in ("index_shift", "index_lo", "index_hi"))
     entries = [int(v) for v in node.params["table"].mantissa]
     words = [unsigned_literal(v, dst.width) for v in entries]
     n = node.output.size
     elements = [(element("y", j, dst.width), element("x", j, src.width)) for j in range(n)]
-    comment = [f"{node.name}: table, {n} x {ap_spelling(src)} -> {ap_spelling(dst)}"]
+    comment = [f"{node.name}: table, elementwise {ap_spelling(src)} -> {ap_spelling(dst)}"]
     if len(entries) == 1:
         comment.append(f"one entry: the output is the constant {entries[0]} (mantissa) for every input")
-        return TableView(module, comment, n, src.width, dst.width, elements, words[0], 0, "", "", [], "")
+        return TableView(module, comment, *ports, n, src.width, dst.width, elements, words[0], 0, "", "", [], "")
 
     k_width = src.width - s + (0 if src.signed else 1)
     top = f"xi[{src.width - 1}:{s}]" if src.width - 1 > s else f"xi[{s}]"
@@ -61,7 +61,8 @@ def table_view(node: Node, module: str, src: FixedType) -> TableView:
     items = [CaseItem(signed_literal(lo + j, k_width), w) for j, w in enumerate(words) if w != default]
     comment.append(f"k = mantissa >> {s} (the input's top {src.width - s} bits), clamped to [{lo}, {hi}]; "
                    f"{len(entries)} entries, {len(items)} listed, the rest {default}")
-    return TableView(module, comment, n, src.width, dst.width, elements, "", k_width, k_expr, clamp, items, default)
+    return TableView(module, comment, *ports, n, src.width, dst.width, elements, "", k_width, k_expr, clamp, items,
+                     default)
 
 
 def _clamp(lo: int | None, hi: int | None, width: int) -> str:

@@ -13,8 +13,9 @@ from typing import ClassVar
 import numpy as np
 
 from hwq.backends.verilog.expr import resize, signed_literal, signed_width
+from hwq.backends.verilog.ops.base import NodeView, input_buses, output_bus
 from hwq.fixed import FixedType, Overflow, ap_spelling, round_shift
-from hwq.ir import Node
+from hwq.ir import Node, Value
 
 
 @dataclass
@@ -37,10 +38,8 @@ class SaturateStep:
 
 
 @dataclass
-class QuantizeView:
+class QuantizeView(NodeView):
     op: ClassVar[str] = "quantize"
-    module: str
-    comment: list[str]
     n: int
     w_in: int
     w_out: int
@@ -53,8 +52,8 @@ class QuantizeView:
     y_expr: str  # when there is no saturation step: r wrapped (or exactly resized) to the output width
 
 
-def quantize_view(node: Node, module: str, src: FixedType) -> QuantizeView:
-    dst = node.output.type
+def quantize_view(node: Node, module: str, inputs: list[Value]) -> QuantizeView:
+    src, dst = inputs[0].type, node.output.type
     n = node.output.size
     shift = src.frac - dst.frac
     s_width = src.width + (0 if src.signed else 1)
@@ -90,9 +89,9 @@ def quantize_view(node: Node, module: str, src: FixedType) -> QuantizeView:
         steps.append(f"values [{r_lo}, {r_hi}] cannot overflow")
     y_expr = resize("r", r_width, True, dst.width)
 
-    comment = [f"{node.name}: quantize, {n} x {ap_spelling(src)} -> {ap_spelling(dst)}", "; ".join(steps)]
-    return QuantizeView(module, comment, n, src.width, dst.width, s_width, s_expr, r_width, rounding, r_expr,
-                        saturate, y_expr)
+    comment = [f"{node.name}: quantize, elementwise {ap_spelling(src)} -> {ap_spelling(dst)}", "; ".join(steps)]
+    return QuantizeView(module, comment, input_buses(inputs), output_bus(node), n, src.width, dst.width, s_width,
+                        s_expr, r_width, rounding, r_expr, saturate, y_expr)
 
 
 def _aligned_range(src: FixedType, shift: int, dst: FixedType) -> tuple[int, int]:

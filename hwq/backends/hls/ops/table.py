@@ -1,4 +1,4 @@
-"""A table node as C++: the index read from the input's raw bits, clamped, into a static const ROM.
+"""table: the index read from the input's raw bits, clamped, into a static const ROM.
 
 The input's mantissa floor-shifted right by s is exactly its top width - s bits read as a two's
 complement (or plain, when unsigned) integer, so the index needs no arithmetic at all, only a bit
@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hwq.backends.hls.flavour import Flavour, UnsupportedError
+from hwq.backends.hls.ops.context import PrintContext, Printed, op_template
 from hwq.fixed import FixedType
 from hwq.ir import Node
 
@@ -18,7 +19,7 @@ INDEX_BITS = 63  # the index is read into an int64_t, with room for k - lo
 
 @dataclass
 class CLookup:
-    """`k = index; clamp k to [lo, hi]; y = table[subscript]` for element i of the source array."""
+    """`k = index; clamp k to [lo, hi]; y = table[subscript]` for one element of the source array."""
 
     index: str  # int64 expression of the source element (empty for a one-entry table: no index at all)
     lo: str | None  # clamp below to this literal, when the shifted input can be smaller
@@ -26,8 +27,16 @@ class CLookup:
     subscript: str  # the table position: `k - lo` simplified, or `0`
 
 
+def print_table(ctx: PrintContext, node: Node) -> Printed:
+    (x,) = ctx.inputs(node)
+    loops, (src,), dst = ctx.elementwise(node)
+    rom = ctx.param(node, "table")
+    fields = {"loops": loops, "y": dst, "table": rom.name, "lookup": table_lookup(node, x.type, src, ctx.flavour)}
+    return Printed(op_template("table"), table_comment(node, ctx.spell(node.output.type)), fields, [rom])
+
+
 def table_lookup(node: Node, x: FixedType, element: str, flavour: Flavour) -> CLookup:
-    """How to index node's table with `element` (e.g. `layer2_out[i]`), an input of type x."""
+    """How to index node's table with `element` (e.g. `layer2_out[i0][i1]`), an input of type x."""
     s, lo, hi = (node.attrs[a] for a in ("index_shift", "index_lo", "index_hi"))
     if lo == hi:
         return CLookup("", None, None, "0")

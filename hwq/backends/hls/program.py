@@ -1,0 +1,95 @@
+"""The graph as the C++ printer sees it: every identifier, type spelling, port and printed node, decided here.
+
+Each node goes to its op's printer (hwq.backends.hls.ops: the flavour's own first, then the default
+table); templates only lay out what the printers return.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from hwq.backends.hls.code import CArray, CNode, CPort, CProgram, CType
+from hwq.backends.hls.flavour import Flavour, UnsupportedError
+from hwq.backends.hls.loops import index_vars, unflatten
+from hwq.backends.hls.ops import PrintContext, printer_for
+from hwq.backends.hls.ops.context import label
+from hwq.backends.names import Namer
+from hwq.fixed import FixedType
+from hwq.ir import Graph, IRError, Value
+
+PORT_MAX_BITS = 64  # the bridge and test vectors carry mantissas as int64
+
+# file-scope and local names of the bridge, the testbench and ports.h: no IR name may become one of them
+GENERATED_NAMES = ("N_IN", "N_OUT", "hwq_m", "hwq_run", "hwq_n_in", "hwq_n_out", "hwq_predict", "hwq_predict_threads",
+                   "hwq_load_inputs", "hwq_store_outputs", "hwq_read", "hwq_in", "hwq_out", "hwq_first", "hwq_last",
+                   "hwq_s", "hwq_k", "hwq_w", "hwq_in_path", "hwq_out_path", "hwq_want", "hwq_got", "hwq_n", "hwq_bad")
+
+
+def build_program(graph: Graph, flavour: Flavour) -> CProgram:
+    """Name everything, spell every type and check the flavour computes the graph exactly."""
+    graph.validate()
+    if not graph.nodes:
+        raise IRError(f"graph {graph.name!r} has no nodes; nothing to emit")
+    values = graph.values()
+    in_types, out_types = port_type_names("input", len(graph.inputs)), port_type_names("output", len(graph.outputs))
+    namer = Namer()
+    rank = max(len(v.shape) for v in values.values())
+    namer.reserve(*GENERATED_NAMES, *in_types, *out_types, *index_vars(rank + 1),
+                  *_locals("hwq_in", len(in_types)), *_locals("hwq_out", len(out_types)))
+    top = namer(graph.name)
+    types: list[CType] = []
+
+    def typedef(base: str, t: FixedType, note: str) -> str:
+        name = namer(base, "_t")
+        types.append(CType(name, flavour.spell(t), note))
+        return name
+
+    arrays: dict[str, CArray] = {}
+    for v in values.values():
+        name = namer(v.name)
+        arrays[v.name] = CArray(name, typedef(name, v.type, f"value {name}"), v.shape)
+
+    ctx = PrintContext(flavour, namer, values, arrays, typedef)
+    params: list[CArray] = []
+    nodes: list[CNode] = []
+    for node in graph.nodes:
+        printed = printer_for(flavour, node.op)(ctx, node)
+        params += printed.params
+        # a namespace, not a dict: a field named like a dict method (copy, items) stays a field in Jinja
+        nodes.append(CNode(label(node), printed.comment, printed.template, SimpleNamespace(**printed.fields)))
+
+    inputs = _ports(graph.inputs, in_types, "hwq_in", arrays, flavour, "input")
+    outputs = _ports(graph.output_values, out_types, "hwq_out", arrays, flavour, "output")
+    types += [CType(p.array.type, p.spelling, f"{side} port {p.value} ({p.shape_text})")
+              for side, ports in (("input", inputs), ("output", outputs)) for p in ports]
+    port_names = {v.name for v in graph.inputs} | set(graph.outputs)
+    local = [a for name, a in arrays.items() if name not in port_names]
+    return CProgram(top, f"HWQ_{top.upper()}", flavour, types, params, local, nodes, inputs, outputs)
+
+
+def port_type_names(side: str, n: int) -> list[str]:
+    """`input_t` for a graph's only input; `input0_t`, `input1_t`, ... when it has several (outputs alike)."""
+    return [f"{side}_t"] if n == 1 else [f"{side}{k}_t" for k in range(n)]
+
+
+def _locals(prefix: str, n: int) -> list[str]:
+    return [f"{prefix}{k}" for k in range(n)]
+
+
+def _ports(vals: list[Value], type_names: list[str], prefix: str, arrays: dict[str, CArray], flavour: Flavour,
+           side: str) -> list[CPort]:
+    ports, offset = [], 0
+    for v, type_name, local in zip(vals, type_names, _locals(prefix, len(vals)), strict=True):
+        t = v.type
+        if t.width > PORT_MAX_BITS - (0 if t.signed else 1):
+            raise UnsupportedError(f"{side} port {v.name!r} has type {t} ({t.width} bits); the C simulation bridge "
+                                   f"carries mantissas as int64 ({PORT_MAX_BITS}-bit signed, {PORT_MAX_BITS - 1}-bit "
+                                   "unsigned) for now")
+        element = local + unflatten("i", v.shape)  # element i of the port, in row-major order
+        row = f"hwq_m[{offset} + i]" if offset else "hwq_m[i]"
+        array = CArray(arrays[v.name].name, type_name, v.shape)
+        ports.append(CPort(v.name, array, " x ".join(map(str, v.shape)), flavour.spell(t), t.width, t.signed, offset,
+                           local, row, flavour.set_bits(element, t.width, row),
+                           flavour.get_mantissa(element, t.width, t.signed)))
+        offset += v.size
+    return ports

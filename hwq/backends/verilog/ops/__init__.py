@@ -1,0 +1,42 @@
+"""Every IR op as a Verilog node module: {op name: view function}, one file per op.
+
+A view function `(node, module name, input values) -> NodeView` decides every width, slice and
+literal in Python; templates/verilog/ops/<op>.v.j2 only lays the view out. A new op adds its file
+here, its template, and one entry in VIEWS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from hwq.backends.verilog.ops.add import add_view
+from hwq.backends.verilog.ops.base import NodeView
+from hwq.backends.verilog.ops.concatenate import concatenate_view
+from hwq.backends.verilog.ops.dense import dense_view
+from hwq.backends.verilog.ops.multiply import multiply_view
+from hwq.backends.verilog.ops.quantize import quantize_view
+from hwq.backends.verilog.ops.relu import relu_view
+from hwq.backends.verilog.ops.reshape import reshape_view
+from hwq.backends.verilog.ops.scale import scale_view
+from hwq.backends.verilog.ops.subtract import subtract_view
+from hwq.backends.verilog.ops.table import table_view
+from hwq.backends.verilog.ops.transpose import transpose_view
+from hwq.ir import Node, Value
+
+ViewFunction = Callable[[Node, str, list[Value]], NodeView]
+
+VIEWS: dict[str, ViewFunction] = {
+    "dense": dense_view,
+    "quantize": quantize_view,
+    "relu": relu_view,
+    "table": table_view,
+    "add": add_view,
+    "subtract": subtract_view,
+    "multiply": multiply_view,
+    "concatenate": concatenate_view,
+    "reshape": reshape_view,
+    "transpose": transpose_view,
+    "scale": scale_view,
+}
+
+__all__ = ["VIEWS", "NodeView", "ViewFunction"]
