@@ -63,6 +63,14 @@ def _two_outputs() -> Graph:
     return Graph("two_out", [x, z], [d, s, sub, y0, t, zr, c, m], ["out0", "out1"]).validate()
 
 
+def _read_back() -> Graph:
+    """An output that a later node reads too: r is an output and an operand of the add."""
+    x = Value("x", (2, 3), FixedType(6, 2, True))
+    r = relu_node("r", x, "r_out")
+    a = add_node("a", [r.output, x], "a_out")
+    return Graph("read_back", [x], [r, a], ["r_out", "a_out"]).validate()
+
+
 def _relu_as_select(ctx: PrintContext, node: Node) -> Printed:
     """relu printed as a conditional expression through the generic assignment template."""
     loops, (x,), y = ctx.elementwise(node)
@@ -79,7 +87,7 @@ class SelectRelu(Catapult):
 def projects(tmp_path_factory) -> dict[str, tuple[Graph, HLSProject]]:
     _require_toolchain()
     root = tmp_path_factory.mktemp("hls_graphs")
-    jobs = {f"{g.name}_{fl}": (g, fl) for g in (_residual(), _two_outputs()) for fl in FLAVOURS}
+    jobs = {f"{g.name}_{fl}": (g, fl) for g in (_residual(), _two_outputs(), _read_back()) for fl in FLAVOURS}
     jobs["override"] = (_residual(), SelectRelu())
     built = {key: (g, emit_hls(g, root / key, flavour=fl)) for key, (g, fl) in jobs.items()}
     with ThreadPoolExecutor(2) as pool:
@@ -101,7 +109,7 @@ def _as_list(m) -> list[np.ndarray]:
 
 
 @pytest.mark.parametrize("key", ["residual_vitis", "residual_catapult", "two_out_vitis", "two_out_catapult",
-                                 "override"])
+                                 "read_back_vitis", "read_back_catapult", "override"])
 def test_graph_equals_simulate(projects, key: str) -> None:
     graph, prj = projects[key]
     rng = np.random.default_rng(3)
@@ -171,3 +179,14 @@ def test_index_expressions_are_row_major(shape: tuple[int, ...]) -> None:
         assert tuple(idx) == np.unravel_index(flat, shape)
         env = {f"i{k}": v for k, v in enumerate(idx)}
         assert eval(flat_index([f"i{k}" for k in range(len(shape))], shape), env) == flat
+
+
+def test_output_ports_are_only_written(projects) -> None:
+    """An output that later nodes read is computed in a local and copied to its port last, so the top
+    function never reads an output port (HLS tools would make it an in/out port)."""
+    _, prj = projects["read_back_vitis"]
+    code = (prj.path / "firmware" / "read_back.cpp").read_text()
+    body = code[code.index("{"):]
+    reads = [line for line in body.splitlines() if "r_out[" in line and not line.strip().startswith("r_out[")]
+    assert not reads, reads
+    assert "r_out[i0][i1] = r_out_kept[i0][i1];" in body

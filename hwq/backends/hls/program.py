@@ -10,10 +10,10 @@ from types import SimpleNamespace
 
 from hwq.backends.hls.code import CArray, CNode, CPort, CProgram, CType
 from hwq.backends.hls.flavour import Flavour, UnsupportedError
-from hwq.backends.hls.loops import index_vars, unflatten
+from hwq.backends.hls.loops import index_vars, nest, unflatten
 from hwq.backends.hls.ops import PrintContext, printer_for
 from hwq.backends.hls.ops.context import label
-from hwq.backends.names import Namer
+from hwq.backends.names import CPP_NAMES, Namer
 from hwq.fixed import FixedType
 from hwq.ir import Graph, IRError, Value
 
@@ -32,7 +32,7 @@ def build_program(graph: Graph, flavour: Flavour) -> CProgram:
         raise IRError(f"graph {graph.name!r} has no nodes; nothing to emit")
     values = graph.values()
     in_types, out_types = port_type_names("input", len(graph.inputs)), port_type_names("output", len(graph.outputs))
-    namer = Namer()
+    namer = Namer(CPP_NAMES)
     rank = max(len(v.shape) for v in values.values())
     namer.reserve(*GENERATED_NAMES, *in_types, *out_types, *index_vars(rank + 1),
                   *_locals("hwq_in", len(in_types)), *_locals("hwq_out", len(out_types)))
@@ -48,6 +48,13 @@ def build_program(graph: Graph, flavour: Flavour) -> CProgram:
     for v in values.values():
         name = namer(v.name)
         arrays[v.name] = CArray(name, typedef(name, v.type, f"value {name}"), v.shape)
+    # an output that later nodes read is computed in a local and copied out last: a top function that
+    # reads its own output port back makes HLS tools build an in/out port
+    read_back = [name for name in graph.outputs if graph.consumers()[name]]
+    port_arrays = {name: arrays[name] for name in read_back}
+    for name in read_back:
+        kept = namer(f"{name}_kept")
+        arrays[name] = CArray(kept, port_arrays[name].type, values[name].shape)
 
     ctx = PrintContext(flavour, namer, values, arrays, typedef)
     params: list[CArray] = []
@@ -57,14 +64,24 @@ def build_program(graph: Graph, flavour: Flavour) -> CProgram:
         params += printed.params
         # a namespace, not a dict: a field named like a dict method (copy, items) stays a field in Jinja
         nodes.append(CNode(label(node), printed.comment, printed.template, SimpleNamespace(**printed.fields)))
+    nodes += [_copy_out(flavour, arrays[name], port_arrays[name]) for name in read_back]
+    local = [arrays[name] for name in read_back]
+    arrays.update(port_arrays)
 
     inputs = _ports(graph.inputs, in_types, "hwq_in", arrays, flavour, "input")
     outputs = _ports(graph.output_values, out_types, "hwq_out", arrays, flavour, "output")
     types += [CType(p.array.type, p.spelling, f"{side} port {p.value} ({p.shape_text})")
               for side, ports in (("input", inputs), ("output", outputs)) for p in ports]
     port_names = {v.name for v in graph.inputs} | set(graph.outputs)
-    local = [a for name, a in arrays.items() if name not in port_names]
+    local += [a for name, a in arrays.items() if name not in port_names]
     return CProgram(top, f"HWQ_{top.upper()}", flavour, types, params, local, nodes, inputs, outputs)
+
+
+def _copy_out(flavour: Flavour, kept: CArray, port: CArray) -> CNode:
+    loops = nest(flavour, kept.dims)
+    fields = SimpleNamespace(loops=loops, y=port.name + loops.index, expr=kept.name + loops.index)
+    return CNode(port.name, f"the output {port.name}, read by later nodes, copied from {kept.name} to its port",
+                 "hls/ops/assign.cpp.j2", fields)
 
 
 def port_type_names(side: str, n: int) -> list[str]:

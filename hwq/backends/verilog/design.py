@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hwq.backends.names import Namer
+from hwq.backends.names import VERILOG_NAMES, Namer
 from hwq.backends.verilog.bus import Bus
 from hwq.backends.verilog.ops import VIEWS, NodeView
 from hwq.ir import Graph, IRError
@@ -35,10 +35,10 @@ class TopNames:
 
 def top_names(graph: Graph) -> TopNames:
     """The top's name and its data ports: cheap (no node is printed), so a reopened project can ask for them."""
-    modules = Namer()
+    modules = Namer(VERILOG_NAMES)
     modules.reserve(*HELPERS)
     top = modules(graph.name)
-    wires = Namer()
+    wires = Namer(VERILOG_NAMES)
     inputs = [ONE_INPUT] if len(graph.inputs) == 1 else [wires(f"in_{v.name}") for v in graph.inputs]
     outputs = [ONE_OUTPUT] if len(graph.outputs) == 1 else [wires(f"out_{name}") for name in graph.outputs]
     return TopNames(top, inputs, outputs, modules, wires)
