@@ -93,13 +93,6 @@ def get_op(name: str) -> Op:
         raise IRError(f"unknown op {name!r}; the IR knows {', '.join(sorted(OPS))}") from None
 
 
-def require_same_shapes(node: Node, inputs: list[Value]) -> None:
-    shapes = {v.shape for v in inputs}
-    if len(shapes) > 1:
-        raise IRError(f"node {node.name!r} ({node.op}) takes inputs of one shape, got "
-                      f"{', '.join(f'{v.name} {v.shape}' for v in inputs)}")
-
-
 def axis_of(node: Node, rank: int) -> int:
     """The node's `axis` attribute as a non-negative axis of a rank-`rank` value (batch excluded)."""
     axis = node.attrs["axis"]

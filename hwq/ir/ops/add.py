@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from hwq.fixed import Interval
 from hwq.fixed.intervals import sum_of
-from hwq.ir.op import Op, register, require_same_shapes
+from hwq.ir.op import register
 from hwq.ir.ops.align import aligned
+from hwq.ir.ops.merge import Merge
 
 
 @register
-class Add(Op):
+class Add(Merge):
     name = "add"
     arity = (2, None)
     doc = "y = x0 + x1 + ..., elementwise, exact in the output type"
-
-    def infer_shape(self, node, inputs):
-        require_same_shapes(node, inputs)
-        return inputs[0].shape
 
     def bound(self, node, inputs):
         return sum_of([Interval.of_type(v.type) for v in inputs])

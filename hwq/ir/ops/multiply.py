@@ -5,18 +5,15 @@ from __future__ import annotations
 from hwq.fixed import Interval
 from hwq.fixed.carrier import as_carrier, shift_left
 from hwq.fixed.intervals import product_of
-from hwq.ir.op import Op, carrier, register, require_same_shapes
+from hwq.ir.op import carrier, register
+from hwq.ir.ops.merge import Merge
 
 
 @register
-class Multiply(Op):
+class Multiply(Merge):
     name = "multiply"
     arity = (2, None)
     doc = "y = x0 * x1 * ..., elementwise, exact in the output type"
-
-    def infer_shape(self, node, inputs):
-        require_same_shapes(node, inputs)
-        return inputs[0].shape
 
     def bound(self, node, inputs):
         return product_of([Interval.of_type(v.type) for v in inputs])

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import math
 
-from hwq.fixed import Interval
-from hwq.ir.op import IRError, Op, register
-from hwq.ir.ops.movement import check_same_format
+from hwq.ir.op import IRError, register
+from hwq.ir.ops.movement import Movement
 
 
 @register
-class Reshape(Op):
+class Reshape(Movement):
     name = "reshape"
     attrs = ("shape",)
     doc = "y = x with the shape `shape` (batch not counted), elements in row-major order"
@@ -23,15 +22,6 @@ class Reshape(Op):
             raise IRError(f"node {node.name!r} (reshape): {inputs[0].shape} has {inputs[0].size} elements, "
                           f"shape {tuple(shape)} {math.prod(shape)}")
         return tuple(shape)
-
-    def bound(self, node, inputs):
-        return Interval.of_type(inputs[0].type)
-
-    def infer_type(self, node, inputs):
-        return inputs[0].type
-
-    def check(self, node, inputs):
-        check_same_format(node, inputs)
 
     def evaluate(self, node, xs, types):
         x = xs[0]

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from hwq.fixed import Interval
-from hwq.ir.op import Op, register, require_same_shapes
+from hwq.ir.op import register
 from hwq.ir.ops.align import aligned
+from hwq.ir.ops.merge import Merge
 
 
 @register
-class Subtract(Op):
+class Subtract(Merge):
     name = "subtract"
     arity = (2, 2)
     doc = "y = x0 - x1, elementwise, exact in the output type"
-
-    def infer_shape(self, node, inputs):
-        require_same_shapes(node, inputs)
-        return inputs[0].shape
 
     def bound(self, node, inputs):
         return Interval.of_type(inputs[0].type) - Interval.of_type(inputs[1].type)

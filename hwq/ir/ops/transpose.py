@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from hwq.fixed import Interval
-from hwq.ir.op import IRError, Op, register
-from hwq.ir.ops.movement import check_same_format
+from hwq.ir.op import IRError, register
+from hwq.ir.ops.movement import Movement
 
 
 @register
-class Transpose(Op):
+class Transpose(Movement):
     name = "transpose"
     attrs = ("perm",)
     doc = "y[i_perm[0], i_perm[1], ...] = x[i0, i1, ...]: output axis k is input axis perm[k] (batch not counted)"
@@ -19,15 +18,6 @@ class Transpose(Op):
             raise IRError(f"node {node.name!r} (transpose): perm {perm!r} is not a permutation of the "
                           f"{len(shape)} axes of {shape}")
         return tuple(shape[a] for a in perm)
-
-    def bound(self, node, inputs):
-        return Interval.of_type(inputs[0].type)
-
-    def infer_type(self, node, inputs):
-        return inputs[0].type
-
-    def check(self, node, inputs):
-        check_same_format(node, inputs)
 
     def evaluate(self, node, xs, types):
         x = xs[0]
