@@ -260,3 +260,44 @@ def test_emit_writes_into_an_empty_folder_and_refuses_a_full_one(tmp_path, backe
     (out / "mine.txt").write_text("kept")
     hwq.emit(graph, out, backend=backend, overwrite=True)
     assert not (out / "mine.txt").exists()
+
+
+# --- rules found by review: each once a silent wrong answer somewhere ------------------------------------------
+
+def test_a_value_without_dimensions_is_refused():
+    with pytest.raises(IRError, match=r"'x' has shape \(\); a value has at least one dimension"):
+        Graph("g", [Value("x", (), FixedType(4, 2))], [], ["x"]).validate()
+
+
+def test_table_index_shift_is_capped_by_the_input_width():
+    from hwq.ir import IntTensor, Node
+
+    x = Value("x", (2,), FixedType(4, 4, True))
+    node = Node("t", "table", ["x"], Value("y", (2,), FixedType(4, 4)), {"index_shift": 6, "index_lo": -1,
+                                                                         "index_hi": 0},
+                {"table": IntTensor(np.array([1, 2]), FixedType(4, 4))})
+    with pytest.raises(IRError, match="index_shift 6 is more than the 3 bits"):
+        Graph("g", [x], [node], ["y"]).validate()
+
+
+def test_simulate_validates_the_graph_first():
+    graph = random_mlp(np.random.default_rng(8), depth=1)
+    acc = graph.nodes[0].output.type
+    graph.nodes[0].output.type = graph.nodes[0].attrs["accumulator"] = FixedType(acc.width - 1, acc.integer - 1)
+    with pytest.raises(IRError, match="narrower than the proven bound"):
+        simulate(graph, np.zeros((1, graph.input.size)))
+
+
+def test_dense_with_zero_weights_on_a_wide_input():
+    from hwq.ir import IntTensor
+
+    x = Value("x", (3,), FixedType(40, 20))
+    d = dense_node("d", x, IntTensor(np.zeros((3, 2), dtype=np.int64), FixedType(4, 1)), None, "y")
+    m = np.array([[1 << 38, -(1 << 39), 5]])
+    assert simulate_mantissas(Graph("g", [x], [d], ["y"]).validate(), m).tolist() == [[0, 0]]
+
+
+def test_relu_of_a_one_bit_signed_value():
+    r = relu_node("r", Value("x", (2,), FixedType(1, 1, True)), "y")
+    assert r.output.type == FixedType(1, 1, False)
+    Graph("g", [Value("x", (2,), FixedType(1, 1, True))], [r], ["y"]).validate()

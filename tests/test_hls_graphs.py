@@ -64,11 +64,16 @@ def _two_outputs() -> Graph:
 
 
 def _read_back() -> Graph:
-    """An output that a later node reads too: r is an output and an operand of the add."""
+    """An output that a later node reads too: r is an output and an operand of the add. And a shift-only dense
+    on an unsigned input into a saturating accumulator, whose shifted terms need more bits than the input."""
     x = Value("x", (2, 3), FixedType(6, 2, True))
     r = relu_node("r", x, "r_out")
     a = add_node("a", [r.output, x], "a_out")
-    return Graph("read_back", [x], [r, a], ["r_out", "a_out"]).validate()
+    u = Value("u", (3,), FixedType(4, 4, False))
+    d = dense_node("d", u, IntTensor(np.array([[4, -2], [1, 0], [8, 2]]), FixedType(5, 5)), None, "d_out")
+    assert d.attrs["multiplier"] == "barrel"
+    d.output.type = d.attrs["accumulator"] = FixedType(d.output.type.width, d.output.type.integer, True, "TRN", "SAT")
+    return Graph("read_back", [x, u], [r, a, d], ["r_out", "a_out", "d_out"]).validate()
 
 
 def _relu_as_select(ctx: PrintContext, node: Node) -> Printed:

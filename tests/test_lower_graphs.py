@@ -147,3 +147,23 @@ def test_unsupported_layer_in_a_branch_names_it():
     model = keras.Model(x, keras.layers.Concatenate(name="cat", dtype=F64)([qdense(2, "ok")(h), odd]))
     with pytest.raises(UnsupportedLayerError, match=r"'float_dense' of type Dense.*supported layers.*until='in_q'"):
         hwq.lower(model)
+
+
+def test_a_raw_input_returned_as_an_output_needs_an_input_type():
+    """The port cannot take the quantizer's type when the unquantized input is an output too."""
+    x = _inputs((3,))
+    model = _weights(keras.Model(x, [qdense(2, "d")(quantizer("in_q")(x)), x], name="raw_out"))
+    with pytest.raises(UnsupportedLayerError, match="input 'x' does not feed one QActivation.*is not an output"):
+        hwq.lower(model)
+    graph = _check(model, input_type="ap_fixed<10,5>")
+    assert graph.node("in_q").op == "quantize"
+
+
+def test_until_a_layer_called_twice_is_refused():
+    x1, x2 = _inputs((3,), "a"), _inputs((3,), "b")
+    shared = qdense(2, "shared")
+    y = keras.layers.Add(name="sum", dtype=F64)([shared(quantizer("qa")(x1)), shared(quantizer("qb")(x2))])
+    model = _weights(keras.Model([x1, x2], y, name="shared_layer"))
+    _check(model)  # a layer called twice becomes two nodes
+    with pytest.raises(UnsupportedLayerError, match="'shared' is called 2 times"):
+        hwq.lower(model, until="shared")

@@ -85,7 +85,7 @@ def test_ports_of_a_graph_with_several_inputs_and_outputs() -> None:
     """in_<value> / out_<value>, legal and unique: `valid` and `data` must not become in_valid or in_data."""
     graph = residual_graph()
     d = design(graph)
-    assert [p.name for p in d.inputs] == ["in_valid_l", "in_data_l"]
+    assert [p.name for p in d.inputs] == ["in_valid_1", "in_data_1"]
     assert [p.name for p in d.outputs] == ["out_y0", "out_y1"]
     assert [p.bits for p in d.inputs] == [4 * 3 * 8, 4 * 3 * 5]
     assert d.outputs[1].shape == (6, 4)
@@ -95,7 +95,7 @@ def test_ports_of_a_graph_with_several_inputs_and_outputs() -> None:
                                                    "QuantizeView", "TransposeView", "ScaleView", "ConcatenateView"]
     # the add reads the graph input and the relu's wire; the top registers both outputs
     add = d.instances[3]
-    assert add.pins == [("x0", "in_valid_l"), ("x1", d.wires[2].name), ("y", d.wires[3].name)]
+    assert add.pins == [("x0", "in_valid_1"), ("x1", d.wires[2].name), ("y", d.wires[3].name)]
     assert d.results == [d.wires[5].name, d.wires[8].name]
 
 
@@ -120,9 +120,9 @@ def test_test_vectors_pack_every_port_on_one_line(tmp_path: Path) -> None:
     for got, want in zip(out, simulate_mantissas(graph, m_in), strict=True):
         np.testing.assert_array_equal(got, want)
     tb = (prj.path / "tb" / "tb.sv").read_text()
-    assert "{in_data_l, in_valid_l} <= inputs[sent]" in tb and "results = {out_y1, out_y0}" in tb
+    assert "{in_data_1, in_valid_1} <= inputs[sent]" in tb and "results = {out_y1, out_y0}" in tb
     again = VerilogProject.open(prj.path)
-    assert (again.input_ports, again.output_ports) == (["in_valid_l", "in_data_l"], ["out_y0", "out_y1"])
+    assert (again.input_ports, again.output_ports) == (["in_valid_1", "in_data_1"], ["out_y0", "out_y1"])
 
 
 def test_multiplier_free_ops_have_no_arithmetic(tmp_path: Path) -> None:
@@ -183,4 +183,4 @@ def test_residual_project_standalone_check(residual_project: VerilogProject) -> 
 def test_emit_through_hwq_emit_is_the_same_design(tmp_path: Path) -> None:
     """hwq.emit(backend="verilog") runs the verilog pipeline first; the ports are the graph's either way."""
     prj = hwq.emit(residual_graph(), tmp_path / "prj", backend="verilog")
-    assert (prj.input_ports, prj.output_ports) == (["in_valid_l", "in_data_l"], ["out_y0", "out_y1"])
+    assert (prj.input_ports, prj.output_ports) == (["in_valid_1", "in_data_1"], ["out_y0", "out_y1"])

@@ -1,7 +1,8 @@
 """Accumulator sizes of a model's layers for given input ranges (QKeras' analyze_accumulator).
 
 Each layer's weights are quantized to exact integer mantissas (as lowering does) and bounded with
-hwq.analysis.dense_accumulator, the interval analysis that sizes the IR's accumulators. Kernels are
+hwq.analysis.dense_accumulator, over the interval bounds (hwq.fixed.intervals.dot_bounds) that size the
+IR's accumulators. Kernels are
 viewed as (products per output, outputs): for a convolution every output sums kh·kw·ci/groups
 products; for a depthwise convolution only kh·kw (QKeras' loop treats a depthwise kernel as a dense
 one over all input channels).

@@ -44,6 +44,14 @@ class FixedType:
         return (1 << (self.width - 1)) - 1 if self.signed else (1 << self.width) - 1
 
     @property
+    def overflow_bounds(self) -> tuple[int, int]:
+        """The mantissa range the overflow mode brings values into: SAT_SYM makes a signed range symmetric
+        ([-max, max]; for a 1-bit signed type that is {0}), every other mode keeps [min, max]."""
+        if self.overflow is Overflow.SAT_SYM and self.signed:
+            return -self.max_mantissa, self.max_mantissa
+        return self.min_mantissa, self.max_mantissa
+
+    @property
     def lsb(self) -> Fraction:
         return Fraction(2) ** -self.frac
 

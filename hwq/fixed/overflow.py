@@ -11,7 +11,7 @@ from hwq.fixed.modes import Overflow
 
 def apply_overflow(q: np.ndarray, t: FixedType, inplace: bool = False) -> np.ndarray:
     """Bring integer mantissas q into t's range as t.overflow says (overwriting q if inplace)."""
-    lo, hi = t.min_mantissa, t.max_mantissa
+    lo, hi = t.overflow_bounds
     mode = t.overflow
     if q.dtype.kind in "iu" and t.width > INT64_SAFE_BITS:
         q = q.astype(object)  # the range ends (and the wrap span) of t do not fit int64
@@ -28,8 +28,6 @@ def apply_overflow(q: np.ndarray, t: FixedType, inplace: bool = False) -> np.nda
         outside = (q < lo) | (q > hi)
         return np.where(outside, q.dtype.type(0) if q.dtype != object else 0, q).astype(q.dtype)
     if mode is Overflow.SAT_SYM:
-        if t.signed:
-            lo = -hi
         return _clip(q, lo, hi, inplace)
     raise ValueError(f"unknown overflow {mode!r}")
 

@@ -54,9 +54,14 @@ class KerasGraph:
                 stack += [id(t) for t in call.inputs]
         return [c for c in self.calls if id(c) in needed]
 
-    def last_call_of(self, layer_name: str) -> LayerCall | None:
+    def only_call_of(self, layer_name: str) -> LayerCall | None:
+        """The call of the named layer (None when there is none); a layer called more than once is refused,
+        since its name alone does not say which call is meant."""
         calls = [c for c in self.calls if c.layer.name == layer_name]
-        return calls[-1] if calls else None
+        if len(calls) > 1:
+            raise UnsupportedLayerError(f"layer {layer_name!r} is called {len(calls)} times in the model; name a "
+                                        "layer that is called once (e.g. one right after the call you mean)")
+        return calls[0] if calls else None
 
 
 def keras_graph(model) -> KerasGraph:

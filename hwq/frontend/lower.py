@@ -71,6 +71,9 @@ def lower(model, input_type: InputType = None, name: str | None = None, until: s
     for call in calls:
         if any(id(t) in env for t in call.outputs):  # a quantizer taken as an input port's type
             continue
+        if len(call.outputs) != 1:
+            raise UnsupportedLayerError(f"layer {call.layer.name!r} ({call.type_name}) returns {len(call.outputs)} "
+                                        "tensors; hwq lowers layers with one output")
         try:
             out = LOWERINGS[call.type_name](ctx, call.layer, [env[id(t)] for t in call.inputs])
         except UnsupportedLayerError as err:
@@ -96,7 +99,7 @@ def _outputs(model, kg: KerasGraph, until) -> tuple[list, list[str]]:
     names = [until] if isinstance(until, str) else list(until)
     outputs = []
     for layer_name in names:
-        call = kg.last_call_of(layer_name)
+        call = kg.only_call_of(layer_name)
         if call is None:
             raise UnsupportedLayerError(f"until={layer_name!r}: model {model.name!r} has no such layer; its layers: "
                                         f"{', '.join(dict.fromkeys(c.layer.name for c in kg.calls))}")
@@ -127,12 +130,14 @@ def _input_port(model, kg: KerasGraph, tensor, input_type: InputType,
         env[id(tensor)] = port
         return port
     readers = kg.consumers(tensor)  # in the whole model: an input the outputs do not need still has a port
-    quantizer = getattr(readers[0].layer, "quantizer", None) if len(readers) == 1 and \
+    returned = any(t is tensor for t in kg.outputs)  # the raw input is an output: no quantizer may stand for it
+    quantizer = getattr(readers[0].layer, "quantizer", None) if len(readers) == 1 and not returned and \
         readers[0].type_name == "QActivation" else None
     if quantizer is None or not hasattr(quantizer, "hw_type"):
         raise UnsupportedLayerError(
-            f"model {model.name!r}: input {layer_name!r} does not feed one QActivation quantizer alone, so the type "
-            "of its input port is unknown; pass input_type, e.g. hwq.lower(model, input_type='ap_fixed<16,6>')"
+            f"model {model.name!r}: input {layer_name!r} does not feed one QActivation quantizer alone (and is not an "
+            "output itself), so the type of its input port is unknown; pass input_type, e.g. "
+            "hwq.lower(model, input_type='ap_fixed<16,6>')"
             + (" (a dict by input name for several inputs)" if len(kg.inputs) > 1 else ""))
     port = Value(value_name, shape, hardware_type(readers[0].layer, "input quantizer", quantizer))
     env[id(tensor)] = port

@@ -32,6 +32,7 @@ from functools import partial
 import numpy as np
 
 from hwq.fixed import FixedType, Overflow
+from hwq.fixed.integers import is_power_of_two, wrap_signed
 from hwq.hardware_cost.adders import Addend, constant_product, tree_cost
 from hwq.ir import Graph, Node
 
@@ -155,18 +156,18 @@ def _dense(node: Node, xs: list[FixedType], dsp: bool) -> NodeEstimate:
     for j in range(kernel.shape[1]):
         terms: list[Addend] = []
         for i in range(kernel.shape[0]):
-            c = _wrap(int(kernel[i, j]) << kshift, w)  # the Verilog sums modulo 2^w, as here
+            c = wrap_signed(int(kernel[i, j]) << kshift, w)  # the Verilog sums modulo 2^w, as here
             if c == 0:
                 continue
             magnitude = abs(c)
-            if dsp and magnitude & (magnitude - 1):
+            if dsp and not is_power_of_two(magnitude):
                 dsps += 1  # the product comes out of a DSP48 as one full-width addend
                 terms.append(Addend(w - 1, 0, True))
                 continue
             product, cost = constant_product(magnitude, x_width, x.signed, c < 0, w)
             terms += product
             bits += cost
-        if bias is not None and _wrap(bias[j], w):
+        if bias is not None and wrap_signed(bias[j], w):
             terms.append(Addend(w - 1, 0, True))
         tree_bits, tree_depth = tree_cost(terms, w)
         bits += tree_bits
@@ -202,7 +203,3 @@ COSTS: dict[str, Callable[[Node, list[FixedType], bool], NodeEstimate]] = {
     "concatenate": _wiring, "reshape": _wiring, "transpose": _wiring, "scale": _wiring,
 }
 
-
-def _wrap(value: int, width: int) -> int:
-    v = value & ((1 << width) - 1)
-    return v - (1 << width) if v >> (width - 1) else v

@@ -12,6 +12,7 @@ from typing import Any
 from hwq.fixed import FixedType
 from hwq.ir.node import Node
 from hwq.ir.op import IRError, get_op
+from hwq.ir.ops.dense import multiplier_kind
 from hwq.ir.ops.table import (  # noqa: F401 (frontend API)
     MAX_TABLE_ENTRIES,
     MAX_TABLE_INPUT_BITS,
@@ -43,12 +44,8 @@ def make_node(op: str, name: str, inputs: Sequence[Value], out_name: str, attrs:
 def dense_node(name: str, x: Value, kernel: IntTensor, bias: IntTensor | None, out_name: str,
                multiplier: str | None = None) -> Node:
     """`multiplier`: the unit the weights' quantizer implies (qtools' names); by default read from the weights."""
-    from hwq.passes.choose_multipliers import multiplier_kind
-
-    if len(kernel.shape) != 2 or not x.shape or kernel.shape[0] != x.shape[-1]:
-        raise ValueError(f"dense {name!r}: kernel {kernel.shape} does not fit input shape {x.shape}")
     params = {"kernel": kernel} | ({"bias": bias} if bias is not None else {})
-    attrs = {"multiplier": multiplier or multiplier_kind(kernel, x.type)}
+    attrs = {"multiplier": multiplier or multiplier_kind(kernel)}
     return make_node("dense", name, [x], out_name, attrs, params)
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-# C++ and (System)Verilog reserved words, plus names our generated code uses itself
+# C++ and (System)Verilog reserved words (the names each backend's generated code uses itself are its own
+# namer's business: hwq.backends.names)
 RESERVED = frozenset("""
 alignas alignof and and_eq asm auto bitand bitor bool break case catch char char8_t char16_t char32_t class
 compl concept const consteval constexpr constinit const_cast continue co_await co_return co_yield decltype
@@ -21,7 +22,7 @@ notif1 or output parameter pmos posedge primitive pull0 pull1 pulldown pullup pu
 pulsestyle_onevent rcmos real realtime reg release repeat rnmos rpmos rtran rtranif0 rtranif1 scalared
 showcancelled small specify specparam strong0 strong1 supply0 supply1 table task time tran tranif0 tranif1
 tri tri0 tri1 triand trior trireg uwire vectored wait wand weak0 weak1 wire wor xnor int shortint longint
-string type var import clk rst in_valid in_ready out_valid in_data out_data
+string type var import
 """.split())
 
 _ILLEGAL = re.compile(r"[^A-Za-z0-9_]")

@@ -37,6 +37,9 @@ class Op:
     optional_params: ClassVar[tuple[str, ...]] = ()
     attrs: ClassVar[tuple[str, ...]] = ()  # settings every node must carry
     annotations: ClassVar[tuple[str, ...]] = ()  # attributes the analysis passes write
+    # whether the output type's rounding and overflow modes act (a cast); elsewhere they are inert: an exact
+    # op's result is held as it is, and a printer must not let the modes touch it
+    casts: ClassVar[bool] = False
     doc: ClassVar[str] = ""
 
     # -- inference ---------------------------------------------------------------------------------

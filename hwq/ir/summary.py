@@ -42,13 +42,8 @@ def _table_entries(n) -> str:
     return f"{entries} entries" + (f" (x >> {shift})" if shift else "")
 
 
-def _elementwise(n) -> str:
-    """One operation per element and extra operand."""
-    return str(n.output.size * (len(n.inputs) - 1))
-
-
 # the "ops" column by op; any other op shows its op_count annotation, if it has one
-OP_COUNT = {"table": _table_entries, "add": _elementwise, "subtract": _elementwise, "multiply": _elementwise}
+OP_COUNT = {"table": _table_entries}
 
 
 def _ops(n) -> str:

@@ -80,8 +80,9 @@ def _define(values: dict[str, Value], v: Value, by: str) -> None:
     check_identifier(v.name)
     if v.name in values:
         raise IRError(f"value {v.name!r} is defined twice (again by {by})")
-    if not all(isinstance(d, int) and d > 0 for d in v.shape):
-        raise IRError(f"value {v.name!r} has shape {v.shape}; every dimension must be a positive integer")
+    if not v.shape or not all(isinstance(d, int) and d > 0 for d in v.shape):
+        raise IRError(f"value {v.name!r} has shape {v.shape}; a value has at least one dimension (a scalar is "
+                      "shape (1,)), each a positive integer")
     values[v.name] = v
 
 

@@ -65,12 +65,13 @@ def _dense(node: Node, xs: list, read_weights, p: em.Process) -> tuple[float, fl
 
 
 def _elementwise_sum(node: Node, xs: list, read_weights, p: em.Process) -> tuple[float, float]:
-    """(n - 1) additions per element, in the output's width."""
-    return 0.0, node.output.size * (len(xs) - 1) * em.add_energy(node.output.type.width, process=p)
+    """op_count additions ((n - 1) per element), in the output's width."""
+    return 0.0, node.attrs["op_count"] * em.add_energy(node.output.type.width, process=p)
 
 
 def _elementwise_product(node: Node, xs: list, read_weights, p: em.Process) -> tuple[float, float]:
-    """(n - 1) full multiplications per element, each priced at the geometric mean of its operands' widths."""
+    """(n - 1) full multiplications per element (op_count in all), each priced at the geometric mean of its
+    operands' widths, which grow along the chain."""
     energy, width = 0.0, xs[0].type.width
     for x in xs[1:]:
         factor, bits = em.mult_gate(width, x.type.width)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -16,14 +17,20 @@ from hwq.ir import get_op
 from hwq.ir.graph import as_batch_list
 from hwq.ir.op import carrier
 
+if TYPE_CHECKING:
+    from hwq.ir import Graph
+
+# one array for a one-input graph; a list (graph.inputs order) or a {name: array} dict for several
+Batch = np.ndarray | list[np.ndarray] | tuple[np.ndarray, ...] | dict[str, np.ndarray]
 CHUNK = 65536  # samples per pass: large enough for BLAS to shine, small enough to bound memory
 
 
-def simulate(graph, x):
+def simulate(graph: Graph, x: Batch) -> np.ndarray | list[np.ndarray]:
     """Float inputs (batch, *input shape) -> float64 output values (batch, *output shape), as the hardware computes.
 
     A graph with several inputs takes a list (or a {name: array} dict); with several outputs it returns a list.
     """
+    graph.validate()
     xs = [np.asarray(a, dtype=np.float64) for a in as_batch_list(graph, x)]
     batch = _batch_size(graph, xs)
     flat = [_flat(graph, v, a, batch) for v, a in zip(graph.inputs, xs, strict=True)]
@@ -32,11 +39,12 @@ def simulate(graph, x):
     return values[0] if len(values) == 1 else values
 
 
-def simulate_mantissas(graph, m_in):
+def simulate_mantissas(graph: Graph, m_in: Batch) -> np.ndarray | list[np.ndarray]:
     """Input-port mantissas (batch, size) per input -> output mantissas (batch, size) per output, int64 or object.
 
     Like simulate(), a list for several inputs or outputs.
     """
+    graph.validate()
     ms = [np.asarray(m) for m in as_batch_list(graph, m_in, "input mantissas")]
     batch = _batch_size(graph, ms)
     parts = []
@@ -48,7 +56,7 @@ def simulate_mantissas(graph, m_in):
     return outs[0] if len(outs) == 1 else outs
 
 
-def input_mantissas(graph, x):
+def input_mantissas(graph: Graph, x: Batch) -> np.ndarray | list[np.ndarray]:
     """Float inputs -> the mantissas each input port carries (its type's rounding and overflow), (batch, size)."""
     xs = [np.asarray(a, dtype=np.float64) for a in as_batch_list(graph, x)]
     batch = _batch_size(graph, xs)

@@ -11,8 +11,10 @@ from collections.abc import Callable
 
 import numpy as np
 
+from hwq.fixed import FixedType
 from hwq.ir import Graph, IntTensor, Node, Value
 from hwq.ir.build import make_node, table_inputs, table_node
+from hwq.ir.ops.dense import multiplier_kind
 from support.graphs import random_tensor, random_type
 
 MAX_BITS = 16
@@ -24,7 +26,25 @@ def _shape(rng: np.random.Generator, rank: int | None = None) -> tuple[int, ...]
 
 
 def _input(rng, prefix: str, k: int, shape, max_bits: int = MAX_BITS) -> Value:
-    return Value(f"{prefix}_x{k}", tuple(shape), random_type(rng, 2, max_bits))
+    return Value(f"{prefix}_x{k}", tuple(shape), random_type(rng, 1, max_bits))
+
+
+def _widened(rng, node: Node, integer: bool = True, frac: bool = True) -> Node:
+    """Now and then, an output type wider than the op needs (more integer and/or fraction bits, signed where
+    it could be unsigned) with random rounding and overflow modes: the verifier allows it, and the modes of
+    an exact op's output must not touch its result."""
+    if rng.integers(0, 3):
+        return node
+    t = node.output.type
+    extra_i = int(rng.integers(0, 4)) if integer else 0
+    extra_f = int(rng.integers(0, 4)) if frac else 0
+    signed = t.signed or (integer and bool(rng.integers(0, 2)))
+    wide = random_type(rng, t.width + extra_i + extra_f, t.width + extra_i + extra_f)  # random modes, that width
+    node.output.type = FixedType(wide.width + int(signed and not t.signed), t.integer + extra_i + int(signed and not
+                                 t.signed), signed, wide.rounding, wide.overflow)
+    if "accumulator" in node.attrs:
+        node.attrs["accumulator"] = node.output.type
+    return node
 
 
 def _operands(rng, prefix: str, shape, lo: int, hi: int | None, max_bits: int = MAX_BITS) -> tuple[list, list]:
@@ -37,14 +57,22 @@ def _operands(rng, prefix: str, shape, lo: int, hi: int | None, max_bits: int = 
 
 
 def dense_case(rng, prefix):
+    """Random weights (any modes: a constant's modes mean nothing), or now and then powers of two, which take
+    the shift multipliers (barrel, mux, xor)."""
     shape = _shape(rng)
     x = _input(rng, prefix, 0, shape)
     n_out = int(rng.integers(1, 6))
-    kernel = random_tensor(rng, (shape[-1], n_out), random_type(rng, 2, 12, modes=False))
+    kernel = random_tensor(rng, (shape[-1], n_out), random_type(rng, 2, 12))
+    if rng.integers(0, 3) == 0:
+        exps = rng.integers(0, kernel.type.width - 1, size=kernel.shape)
+        choices = ([-1, 0, 1] if rng.integers(0, 2) else [-1, 1]) if kernel.type.signed else [0, 1]
+        signs = rng.choice(choices, size=kernel.shape)
+        kernel = IntTensor(signs * (1 << exps), kernel.type)
     params = {"kernel": kernel}
     if rng.integers(0, 2):
-        params["bias"] = random_tensor(rng, (n_out,), random_type(rng, 2, 12, modes=False))
-    return [x], [make_node("dense", f"{prefix}_op", [x], f"{prefix}_y", {"multiplier": "mult"}, params)]
+        params["bias"] = random_tensor(rng, (n_out,), random_type(rng, 2, 12))
+    node = make_node("dense", f"{prefix}_op", [x], f"{prefix}_y", {"multiplier": multiplier_kind(kernel)}, params)
+    return [x], [_widened(rng, node)]
 
 
 def quantize_case(rng, prefix):
@@ -54,7 +82,7 @@ def quantize_case(rng, prefix):
 
 def relu_case(rng, prefix):
     x = _input(rng, prefix, 0, _shape(rng))
-    return [x], [make_node("relu", f"{prefix}_op", [x], f"{prefix}_y")]
+    return [x], [_widened(rng, make_node("relu", f"{prefix}_op", [x], f"{prefix}_y"), frac=False)]
 
 
 def table_case(rng, prefix):
@@ -69,7 +97,7 @@ def table_case(rng, prefix):
 def _merge_case(op: str, lo: int, hi: int | None, max_bits: int = MAX_BITS):
     def case(rng, prefix):
         inputs, operands = _operands(rng, prefix, _shape(rng), lo, hi, max_bits)
-        return inputs, [make_node(op, f"{prefix}_op", operands, f"{prefix}_y")]
+        return inputs, [_widened(rng, make_node(op, f"{prefix}_op", operands, f"{prefix}_y"))]
 
     return case
 
@@ -85,13 +113,14 @@ def concatenate_case(rng, prefix):
         shape[axis] = int(rng.integers(1, 4))
         inputs.append(_input(rng, prefix, k, shape))
     operands = inputs + ([inputs[0]] if rng.integers(0, 2) else [])
-    return inputs, [make_node("concatenate", f"{prefix}_op", operands, f"{prefix}_y", {"axis": axis})]
+    return inputs, [_widened(rng, make_node("concatenate", f"{prefix}_op", operands, f"{prefix}_y", {"axis": axis}))]
 
 
 def reshape_case(rng, prefix):
     x = _input(rng, prefix, 0, _shape(rng))
     dims = _factor(rng, x.size)
-    return [x], [make_node("reshape", f"{prefix}_op", [x], f"{prefix}_y", {"shape": dims})]
+    return [x], [_widened(rng, make_node("reshape", f"{prefix}_op", [x], f"{prefix}_y", {"shape": dims}),
+                          integer=False, frac=False)]
 
 
 def _factor(rng, n: int) -> list[int]:
@@ -108,12 +137,14 @@ def _factor(rng, n: int) -> list[int]:
 def transpose_case(rng, prefix):
     x = _input(rng, prefix, 0, _shape(rng, int(rng.integers(2, 4))))
     perm = [int(a) for a in rng.permutation(len(x.shape))]
-    return [x], [make_node("transpose", f"{prefix}_op", [x], f"{prefix}_y", {"perm": perm})]
+    return [x], [_widened(rng, make_node("transpose", f"{prefix}_op", [x], f"{prefix}_y", {"perm": perm}),
+                          integer=False, frac=False)]
 
 
 def scale_case(rng, prefix):
     x = _input(rng, prefix, 0, _shape(rng))
-    return [x], [make_node("scale", f"{prefix}_op", [x], f"{prefix}_y", {"exponent": int(rng.integers(-5, 6))})]
+    node = make_node("scale", f"{prefix}_op", [x], f"{prefix}_y", {"exponent": int(rng.integers(-5, 6))})
+    return [x], [_widened(rng, node, integer=False, frac=False)]
 
 
 OP_CASES: dict[str, Callable[[np.random.Generator, str], tuple[list[Value], list[Node]]]] = {

@@ -12,7 +12,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, ClassVar
 
-from hwq.fixed import FixedType, Overflow, ac_spelling, ap_spelling
+from hwq.fixed import FixedType, ac_spelling, ap_spelling
 from hwq.toolchain import include_dir
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ class Flavour:
     # -- casts (quantize nodes) -------------------------------------------------------------------
     def check_cast(self, src: FixedType, dst: FixedType) -> None:
         """Raise UnsupportedError when assigning a src value to dst would not follow hwq.fixed.cast."""
-        if dst.signed and dst.width == 1 and dst.overflow is Overflow.SAT_SYM:
+        if dst.overflow_bounds == (0, 0):
             # hwq.fixed: the symmetric range of a 1-bit signed type is {0}; ap_fixed and ac_fixed keep -1
             raise UnsupportedError(f"{self._spell(dst)}: a 1-bit signed type with SAT_SYM is not bit-exact in "
                                    f"{self.header_kind} (the headers keep -1, hwq.fixed clamps to 0); "

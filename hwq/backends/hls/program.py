@@ -14,8 +14,8 @@ from hwq.backends.hls.loops import index_vars, nest, unflatten
 from hwq.backends.hls.ops import PrintContext, printer_for
 from hwq.backends.hls.ops.context import label
 from hwq.backends.names import CPP_NAMES, Namer
-from hwq.fixed import FixedType
-from hwq.ir import Graph, IRError, Value
+from hwq.fixed import FixedType, Overflow, Rounding
+from hwq.ir import Graph, IRError, Node, Value, get_op
 
 PORT_MAX_BITS = 64  # the bridge and test vectors carry mantissas as int64
 
@@ -44,13 +44,15 @@ def build_program(graph: Graph, flavour: Flavour) -> CProgram:
         types.append(CType(name, flavour.spell(t), note))
         return name
 
+    producers = {n.output.name: n for n in graph.nodes}
     arrays: dict[str, CArray] = {}
     for v in values.values():
         name = namer(v.name)
-        arrays[v.name] = CArray(name, typedef(name, v.type, f"value {name}"), v.shape)
+        arrays[v.name] = CArray(name, typedef(name, _held_type(v, producers.get(v.name)), f"value {name}"), v.shape)
     # an output that later nodes read is computed in a local and copied out last: a top function that
     # reads its own output port back makes HLS tools build an in/out port
-    read_back = [name for name in graph.outputs if graph.consumers()[name]]
+    readers = graph.consumers()
+    read_back = [name for name in graph.outputs if readers[name]]
     port_arrays = {name: arrays[name] for name in read_back}
     for name in read_back:
         kept = namer(f"{name}_kept")
@@ -68,13 +70,23 @@ def build_program(graph: Graph, flavour: Flavour) -> CProgram:
     local = [arrays[name] for name in read_back]
     arrays.update(port_arrays)
 
-    inputs = _ports(graph.inputs, in_types, "hwq_in", arrays, flavour, "input")
-    outputs = _ports(graph.output_values, out_types, "hwq_out", arrays, flavour, "output")
+    held = {v.name: _held_type(v, producers.get(v.name)) for v in values.values()}
+    inputs = _ports(graph.inputs, in_types, "hwq_in", arrays, held, flavour, "input")
+    outputs = _ports(graph.output_values, out_types, "hwq_out", arrays, held, flavour, "output")
     types += [CType(p.array.type, p.spelling, f"{side} port {p.value} ({p.shape_text})")
               for side, ports in (("input", inputs), ("output", outputs)) for p in ports]
     port_names = {v.name for v in graph.inputs} | set(graph.outputs)
     local += [a for name, a in arrays.items() if name not in port_names]
     return CProgram(top, f"HWQ_{top.upper()}", flavour, types, params, local, nodes, inputs, outputs)
+
+
+def _held_type(v: Value, producer: Node | None) -> FixedType:
+    """The type a value's array is declared with: its modes only where an op casts into it (and on the input
+    ports, where they document how the port was quantized); an assignment into a type with saturation or
+    rounding modes would otherwise change an exact result (ap_fixed's SAT_SYM moves the minimum)."""
+    if producer is None or get_op(producer.op).casts:
+        return v.type
+    return v.type.with_modes(Rounding.TRN, Overflow.WRAP)
 
 
 def _copy_out(flavour: Flavour, kept: CArray, port: CArray) -> CNode:
@@ -93,8 +105,8 @@ def _locals(prefix: str, n: int) -> list[str]:
     return [f"{prefix}{k}" for k in range(n)]
 
 
-def _ports(vals: list[Value], type_names: list[str], prefix: str, arrays: dict[str, CArray], flavour: Flavour,
-           side: str) -> list[CPort]:
+def _ports(vals: list[Value], type_names: list[str], prefix: str, arrays: dict[str, CArray],
+           held: dict[str, FixedType], flavour: Flavour, side: str) -> list[CPort]:
     ports, offset = [], 0
     for v, type_name, local in zip(vals, type_names, _locals(prefix, len(vals)), strict=True):
         t = v.type
@@ -105,7 +117,8 @@ def _ports(vals: list[Value], type_names: list[str], prefix: str, arrays: dict[s
         element = local + unflatten("i", v.shape)  # element i of the port, in row-major order
         row = f"hwq_m[{offset} + i]" if offset else "hwq_m[i]"
         array = CArray(arrays[v.name].name, type_name, v.shape)
-        ports.append(CPort(v.name, array, " x ".join(map(str, v.shape)), flavour.spell(t), t.width, t.signed, offset,
+        ports.append(CPort(v.name, array, " x ".join(map(str, v.shape)), flavour.spell(held[v.name]), t.width,
+                           t.signed, offset,
                            local, row, flavour.set_bits(element, t.width, row),
                            flavour.get_mantissa(element, t.width, t.signed)))
         offset += v.size

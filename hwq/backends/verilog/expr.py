@@ -8,16 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hwq.fixed.integers import wrap_signed  # noqa: F401 (the Verilog printers' modulo 2^W arithmetic)
+
 
 def signed_width(*values: int) -> int:
     """Bits of the narrowest two's complement word holding every one of `values`."""
     return max(v.bit_length() + 1 if v >= 0 else (-v - 1).bit_length() + 1 for v in values)
-
-
-def wrap_signed(value: int, width: int) -> int:
-    """value modulo 2**width, read back as a two's complement number of `width` bits."""
-    v = value & ((1 << width) - 1)
-    return v - (1 << width) if v >> (width - 1) else v
 
 
 def signed_literal(value: int, width: int) -> str:

@@ -6,7 +6,9 @@ import numpy as np
 
 from hwq.fixed import DotBounds, FixedType, Interval, dot_bounds
 from hwq.fixed.carrier import as_carrier, fastest_carrier, shift_left
+from hwq.fixed.integers import all_powers_of_two
 from hwq.ir.op import IRError, Op, carrier, register
+from hwq.ir.tensor import IntTensor
 
 MULTIPLIER_KINDS = ("mult", "barrel", "mux", "xor", "and", "adder")
 SHIFT_KINDS = ("barrel", "mux", "xor", "and")  # every weight 0 or +-2^e: shifts and negations, no multiplier
@@ -52,7 +54,7 @@ class Dense(Op):
         kind = node.attrs["multiplier"]
         if kind not in MULTIPLIER_KINDS:
             raise IRError(f"node {node.name!r}: multiplier kind {kind!r} not in {MULTIPLIER_KINDS}")
-        if kind in SHIFT_KINDS and not powers_of_two(node.params["kernel"].mantissa):
+        if kind in SHIFT_KINDS and not all_powers_of_two(node.params["kernel"].mantissa.ravel()):
             raise IRError(f"node {node.name!r}: multiplier kind {kind!r} needs every weight "
                           "to be 0 or a signed power of two, and the kernel has other values")
         need = dense_bounds(inputs[0].type, node).magnitude_bits
@@ -65,7 +67,7 @@ class Dense(Op):
         acc = node.output.type
         kernel = node.params["kernel"]
         # magnitude_bits bounds every partial sum in any summation order, so BLAS in a float carrier is exact
-        dtype = fastest_carrier(max(node.attrs["magnitude_bits"], acc.width))
+        dtype = fastest_carrier(max(node.attrs["magnitude_bits"], acc.width, x_type.width))
         k = shift_left(as_carrier(kernel.mantissa.T, dtype), acc.frac - x_type.frac - kernel.type.frac)
         y = k @ as_carrier(x, dtype)  # (n_out, n_in) @ (*lead, n_in, batch) -> (*lead, n_out, batch)
         if "bias" in node.params:
@@ -74,6 +76,14 @@ class Dense(Op):
         return as_carrier(y, carrier(acc))
 
 
-def powers_of_two(mantissa: np.ndarray) -> bool:
-    """Every entry 0 or a signed power of two."""
-    return all(v & (v - 1) == 0 for v in (abs(int(m)) for m in np.asarray(mantissa).ravel()))
+def multiplier_kind(kernel: IntTensor) -> str:
+    """The unit that multiplies an input by these weights (qtools' names): 'xor' when every weight is +-c
+    (one power of two c: a negation and a fixed shift), 'mux' when they are 0 or +-c, 'barrel' when every
+    nonzero weight is a signed power of two, else a full multiplier, 'mult'."""
+    m = np.abs(np.asarray(kernel.mantissa, dtype=object).ravel())
+    nonzero = {int(v) for v in m if v != 0}
+    if not nonzero or not all_powers_of_two(nonzero):
+        return "mult"
+    if len(nonzero) == 1:
+        return "mux" if 0 in set(m.tolist()) else "xor"
+    return "barrel"

@@ -9,6 +9,7 @@ from hwq.ir.op import Op, carrier, register
 @register
 class Quantize(Op):
     name = "quantize"
+    casts = True
     doc = "cast to the output type with its rounding and overflow"
 
     def evaluate(self, node, xs, types):

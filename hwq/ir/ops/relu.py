@@ -19,8 +19,10 @@ class Relu(Op):
 
     def infer_type(self, node, inputs):
         t = inputs[0].type
+        if t.signed and t.width == 1:  # {-1, 0} -> {0}: one unsigned bit on the same grid
+            return FixedType(1, t.integer, False)
         if t.signed:  # the sign bit goes: it is 0 for every result
-            return FixedType(max(t.width - 1, 1), t.integer - 1, False)
+            return FixedType(t.width - 1, t.integer - 1, False)
         return FixedType(t.width, t.integer, False)
 
     def check(self, node, inputs):

@@ -117,6 +117,10 @@ class Table(Op):
         table = node.params["table"]
         if not all(isinstance(v, int) for v in (s, lo, hi)) or s < 0 or lo > hi:
             raise IRError(f"node {node.name!r}: index_shift {s!r} must be >= 0 and index_lo {lo!r} <= index_hi {hi!r}")
+        cap = x_type.width - 1 if x_type.signed else x_type.width  # beyond it the shifted input no longer changes
+        if s > cap:
+            raise IRError(f"node {node.name!r}: index_shift {s} is more than the {cap} bits a shift of its input "
+                          f"{x_type} can drop")
         if not (x_type.min_mantissa >> s) <= lo <= hi <= (x_type.max_mantissa >> s):
             raise IRError(f"node {node.name!r}: index range [{lo}, {hi}] lies outside the input's "
                           f"[{x_type.min_mantissa >> s}, {x_type.max_mantissa >> s}] after a shift by {s}")

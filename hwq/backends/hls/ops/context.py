@@ -16,7 +16,7 @@ from hwq.backends.hls.flavour import Flavour
 from hwq.backends.hls.literals import check_literal_type, exact_literal
 from hwq.backends.hls.loops import Loops, nest
 from hwq.backends.names import Namer
-from hwq.fixed import FixedType
+from hwq.fixed import FixedType, Overflow, Rounding
 from hwq.ir import IntTensor, Node, Value, legal_identifier
 
 Typedef = Callable[[str, FixedType, str], str]  # (base name, type, note) -> the typedef's name
@@ -74,7 +74,9 @@ class PrintContext:
         rows = ["{" + ", ".join(exact_literal(int(v), frac) for v in row) + "}" for row in m]
         if len(p.shape) == 1:
             rows = [rows[0][1:-1]]  # a flat array: one row, no inner braces
-        return CArray(name, self.typedef(name, p.type, f"parameter {name}"), tuple(p.shape), rows)
+        # a constant's modes mean nothing, and a literal converted into a SAT_SYM type would lose its minimum
+        held = p.type.with_modes(Rounding.TRN, Overflow.WRAP)
+        return CArray(name, self.typedef(name, held, f"parameter {name}"), tuple(p.shape), rows)
 
     def int_param(self, node: Node, key: str, rows: list[list[int]], bits: int) -> CArray:
         """A 2-D array of small signed integers (shift amounts, signs), of the flavour's integer type."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from hwq.backends.hls.ops.context import PrintContext, Printed, label, op_template
-from hwq.fixed import FixedType, Overflow
 from hwq.ir import Node
 
 
@@ -11,7 +10,7 @@ def print_quantize(ctx: PrintContext, node: Node) -> Printed:
     (x,) = ctx.inputs(node)
     out = node.output.type
     loops, (src,), dst = ctx.elementwise(node)
-    if _only_zero(out):
+    if out.overflow_bounds == (0, 0):
         # the headers' own cast keeps -1 (flavour.check_cast refuses it); the exact result is the constant 0
         comment = f"quantize into {ctx.spell(out)}: a 1-bit signed type saturated symmetrically holds only 0"
         return Printed(op_template("assign"), comment, {"loops": loops, "y": dst, "expr": "0"})
@@ -23,7 +22,3 @@ def print_quantize(ctx: PrintContext, node: Node) -> Printed:
     comment = f"quantize into {ctx.spell(out)}: the assignment rounds and overflows as the type says"
     return Printed(op_template("assign"), comment, {"loops": loops, "y": dst, "expr": src})
 
-
-def _only_zero(t: FixedType) -> bool:
-    """SAT_SYM clamps a signed type to [-max, max]; with one bit, max is 0 (hwq.fixed.apply_overflow)."""
-    return t.signed and t.width == 1 and t.overflow is Overflow.SAT_SYM

@@ -10,10 +10,11 @@ from typing import ClassVar
 
 import numpy as np
 
-from hwq.backends.verilog.expr import Bits, element, extend, signed_literal, wrap_signed
+from hwq.backends.verilog.expr import Bits, element, extend, signed_literal
 from hwq.backends.verilog.ops.base import NodeView, input_buses, output_bus
 from hwq.fixed import ap_spelling
-from hwq.ir import IRError, Node, Value
+from hwq.fixed.integers import is_power_of_two, wrap_signed
+from hwq.ir import Node, Value
 
 TERMS_PER_LINE = 6
 
@@ -54,12 +55,13 @@ def dense_view(node: Node, module: str, inputs: list[Value]) -> DenseView:
     rows = node.output.size // n_out
     src, dst = ("xr", "yr") if rows > 1 else ("x", "y")
     w = acc.width
+    # the verifier proved the accumulator's grid at least as fine as the products' and the bias's
     kshift = acc.frac - x_type.frac - kernel.type.frac
-    constants = [[v << kshift for v in row] for row in _ints(kernel.mantissa, kshift, node)]
+    constants = [[int(v) << kshift for v in row] for row in kernel.mantissa.reshape(n_in, -1)]
     bias = None
     if "bias" in node.params:
         b = node.params["bias"]
-        bias = [int(v) << _shift(acc.frac - b.type.frac, node, "bias") for v in b.mantissa.reshape(-1)]
+        bias = [int(v) << (acc.frac - b.type.frac) for v in b.mantissa.reshape(-1)]
 
     used = sorted({i for i in range(n_in) for j in range(n_out) if wrap_signed(constants[i][j], w)})
     kept = "cut to" if w < x_type.width else ("sign-extended to" if x_type.signed else "zero-extended to")
@@ -109,7 +111,7 @@ def _term(operand: str | None, magnitude: int, width: int) -> str:
     else operand * constant. All `width` bits wide, taken modulo 2^width."""
     if operand is None:
         return signed_literal(wrap_signed(magnitude, width), width)
-    if magnitude & (magnitude - 1) == 0:
+    if is_power_of_two(magnitude):
         k = magnitude.bit_length() - 1
         if k == 0:
             return operand
@@ -117,14 +119,3 @@ def _term(operand: str | None, magnitude: int, width: int) -> str:
         return f"$signed({{{low}, {k}'b0}})"
     return f"{operand} * {signed_literal(magnitude, width)}"
 
-
-def _ints(m: np.ndarray, kshift: int, node: Node) -> list[list[int]]:
-    _shift(kshift, node, "kernel")
-    return [[int(v) for v in row] for row in np.asarray(m).reshape(m.shape[0], -1)]
-
-
-def _shift(s: int, node: Node, what: str) -> int:
-    if s < 0:
-        raise IRError(f"node {node.name!r}: the accumulator has fewer fraction bits than the {what} products "
-                      f"({-s} too few); it cannot hold the sum exactly")
-    return s

@@ -74,7 +74,7 @@ def quantize_view(node: Node, module: str, inputs: list[Value]) -> QuantizeView:
     else:
         r_width, r_expr = s_width, "s"
 
-    lo, hi = _bounds(dst)
+    lo, hi = dst.overflow_bounds
     saturate = None
     if dst.overflow is not Overflow.WRAP and not lo <= r_lo <= r_hi <= hi:
         width = max(r_width, signed_width(lo, hi))
@@ -101,9 +101,3 @@ def _aligned_range(src: FixedType, shift: int, dst: FixedType) -> tuple[int, int
     return int(ends[0]), int(ends[1])
 
 
-def _bounds(t: FixedType) -> tuple[int, int]:
-    """The range t's overflow mode brings values into (SAT_SYM: symmetric for signed types)."""
-    lo, hi = t.min_mantissa, t.max_mantissa
-    if t.overflow is Overflow.SAT_SYM and t.signed:
-        lo = -hi
-    return lo, hi
