@@ -5,7 +5,7 @@ from hwq.ir.graph import Graph
 from hwq.ir.names import legal_identifier
 from hwq.ir.node import Node
 from hwq.ir.op import OPS, IRError, Op, get_op
-from hwq.ir.ops.dense import MULTIPLIER_KINDS, SHIFT_KINDS
+from hwq.ir.ops.kernel import MULTIPLIER_KINDS, SHIFT_KINDS
 from hwq.ir.tensor import IntTensor
 from hwq.ir.value import Value
 

@@ -12,7 +12,7 @@ from typing import Any
 from hwq.fixed import FixedType
 from hwq.ir.node import Node
 from hwq.ir.op import IRError, get_op
-from hwq.ir.ops.dense import multiplier_kind
+from hwq.ir.ops.kernel import multiplier_kind
 from hwq.ir.ops.table import (  # noqa: F401 (frontend API)
     MAX_TABLE_ENTRIES,
     MAX_TABLE_INPUT_BITS,

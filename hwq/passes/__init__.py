@@ -1,6 +1,6 @@
 """Graph rewrites and analyses, run in ordered pipelines with the verifier after each."""
 
-from hwq.ir.ops.dense import multiplier_kind
+from hwq.ir.ops.kernel import multiplier_kind
 from hwq.passes.choose_multipliers import choose_multipliers
 from hwq.passes.pipeline import PIPELINES, Pass, run_passes, run_pipeline
 from hwq.passes.size_accumulators import size_accumulators

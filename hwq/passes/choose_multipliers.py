@@ -2,13 +2,13 @@
 
 A kind the frontend declared from the weights' quantizer (a power-of-two quantizer means shifts)
 is kept; the verifier checks that it fits the weights. Nodes without one get it from the weights
-(hwq.ir.ops.dense.multiplier_kind).
+(hwq.ir.ops.kernel.multiplier_kind).
 """
 
 from __future__ import annotations
 
 from hwq.ir import Graph, get_op
-from hwq.ir.ops.dense import multiplier_kind
+from hwq.ir.ops.kernel import multiplier_kind
 
 
 def choose_multipliers(graph: Graph) -> Graph:

@@ -14,7 +14,7 @@ import numpy as np
 from hwq.fixed import FixedType
 from hwq.ir import Graph, IntTensor, Node, Value
 from hwq.ir.build import make_node, table_inputs, table_node
-from hwq.ir.ops.dense import multiplier_kind
+from hwq.ir.ops.kernel import multiplier_kind
 from support.graphs import random_tensor, random_type
 
 MAX_BITS = 16
@@ -147,6 +147,81 @@ def scale_case(rng, prefix):
     return [x], [_widened(rng, node, integer=False, frac=False)]
 
 
+def _window_attrs(rng, rank: int, spatial: tuple[int, ...], size: tuple[int, ...], dilate: bool) -> dict:
+    """Random strides, dilation (convolutions only) and padding that leave at least one output per axis."""
+    strides = [int(rng.integers(1, 3)) for _ in range(rank)]
+    dilation = [int(rng.integers(1, 3)) if dilate else 1 for _ in range(rank)]
+    padding = []
+    for n, k, d in zip(spatial, size, dilation, strict=True):
+        reach = d * (k - 1) + 1
+        lo = int(rng.integers(0, k))  # less than the window: a pool window always holds a real input
+        hi = max(int(rng.integers(0, k)), reach - n - lo)
+        padding.append([lo, hi])
+    return {"strides": strides, "dilation": dilation, "padding": padding}
+
+
+def conv_case(rng, prefix):
+    """Rank 1 or 2, random strides, dilation and padding, grouped (depthwise with a multiplier) or not."""
+    rank = int(rng.integers(1, 3))
+    spatial = tuple(int(d) for d in rng.integers(2, 7, size=rank))
+    groups = int(rng.choice([1, 1, 2, 3]))
+    cin = groups * int(rng.integers(1, 3))
+    cout = groups * int(rng.integers(1, 3))
+    size = tuple(int(k) for k in rng.integers(1, 4, size=rank))
+    x = Value(f"{prefix}_x0", (*spatial, cin), random_type(rng, 1, 10))
+    kernel = random_tensor(rng, (*size, cin // groups, cout), random_type(rng, 2, 8))
+    params = {"kernel": kernel}
+    if rng.integers(0, 2):
+        params["bias"] = random_tensor(rng, (cout,), random_type(rng, 2, 10))
+    attrs = {**_window_attrs(rng, rank, spatial, size, dilate=True), "groups": groups,
+             "multiplier": multiplier_kind(kernel)}
+    return [x], [_widened(rng, make_node("conv", f"{prefix}_op", [x], f"{prefix}_y", attrs, params))]
+
+
+def pool_case(rng, prefix):
+    rank = int(rng.integers(1, 3))
+    spatial = tuple(int(d) for d in rng.integers(2, 7, size=rank))
+    size = tuple(int(k) for k in rng.integers(1, 4, size=rank))
+    x = Value(f"{prefix}_x0", (*spatial, int(rng.integers(1, 4))), random_type(rng, 1, 12))
+    attrs = {**_window_attrs(rng, rank, spatial, size, dilate=False), "mode": str(rng.choice(["max", "sum"])),
+             "size": list(size)}
+    del attrs["dilation"]
+    node = make_node("pool", f"{prefix}_op", [x], f"{prefix}_y", attrs)
+    return [x], [_widened(rng, node, integer=attrs["mode"] == "sum", frac=attrs["mode"] == "sum")]
+
+
+def _movement_case(op: str, key: str, draw):
+    def case(rng, prefix):
+        x = _input(rng, prefix, 0, _shape(rng))
+        node = make_node(op, f"{prefix}_op", [x], f"{prefix}_y", {key: draw(rng, x.shape)})
+        return [x], [_widened(rng, node, integer=False, frac=False)]
+
+    return case
+
+
+def _pad_amounts(rng, shape):
+    return [[int(rng.integers(0, 3)), int(rng.integers(0, 3))] for _ in shape]
+
+
+def _crop_amounts(rng, shape):
+    out = []
+    for n in shape:
+        lo = int(rng.integers(0, n))
+        out.append([lo, int(rng.integers(0, n - lo))])
+    return out
+
+
+def affine_case(rng, prefix):
+    x = _input(rng, prefix, 0, _shape(rng))
+    channels = x.shape[-1]
+    kernel = random_tensor(rng, (channels,), random_type(rng, 2, 10))
+    params = {"kernel": kernel}
+    if rng.integers(0, 2):
+        params["bias"] = random_tensor(rng, (channels,), random_type(rng, 2, 10))
+    node = make_node("affine", f"{prefix}_op", [x], f"{prefix}_y", {"multiplier": multiplier_kind(kernel)}, params)
+    return [x], [_widened(rng, node)]
+
+
 OP_CASES: dict[str, Callable[[np.random.Generator, str], tuple[list[Value], list[Node]]]] = {
     "dense": dense_case,
     "quantize": quantize_case,
@@ -159,6 +234,12 @@ OP_CASES: dict[str, Callable[[np.random.Generator, str], tuple[list[Value], list
     "reshape": reshape_case,
     "transpose": transpose_case,
     "scale": scale_case,
+    "conv": conv_case,
+    "pool": pool_case,
+    "pad": _movement_case("pad", "padding", _pad_amounts),
+    "crop": _movement_case("crop", "cropping", _crop_amounts),
+    "upsample": _movement_case("upsample", "size", lambda rng, shape: [int(k) for k in rng.integers(1, 4, len(shape))]),
+    "affine": affine_case,
 }
 
 

@@ -139,6 +139,98 @@ def _scale(node, xs, vals):
     return list(xs[0])  # the same mantissas, the binary point moved
 
 
+def _windows(node, shape, size):
+    """(output index, [input index or None for padding, per tap]) of a window op, in row-major tap order."""
+    strides = node.attrs["strides"]
+    dilation = node.attrs.get("dilation") or [1] * len(size)
+    starts = [lo for lo, _ in node.attrs["padding"]]
+    out_spatial = node.output.shape[:-1]
+    for o in itertools.product(*(range(n) for n in out_spatial)):
+        taps = []
+        for t in itertools.product(*(range(k) for k in size)):
+            pos = [oi * s + ti * d - lo for oi, ti, s, d, lo in zip(o, t, strides, dilation, starts, strict=True)]
+            inside = all(0 <= p < n for p, n in zip(pos, shape, strict=True))
+            taps.append(pos if inside else None)
+        yield o, taps
+
+
+def _conv(node, xs, vals):
+    x, v, acc = xs[0], vals[0], node.output.type
+    k = node.params["kernel"]
+    size, cin_g, cout = k.shape[:-2], k.shape[-2], k.shape[-1]
+    groups = node.attrs["groups"]
+    kshift = acc.frac - v.type.frac - k.type.frac
+    out = [0] * node.output.size
+    for o, taps in _windows(node, v.shape[:-1], size):
+        for j in range(cout):
+            g = j // (cout // groups)
+            s = 0
+            for t, pos in zip(itertools.product(*(range(n) for n in size)), taps, strict=True):
+                if pos is None:
+                    continue
+                for c in range(cin_g):
+                    s += x[_flat(v.shape, [*pos, g * cin_g + c])] * int(k.mantissa[(*t, c, j)])
+            s <<= kshift
+            if "bias" in node.params:
+                b = node.params["bias"]
+                s += int(b.mantissa[j]) << (acc.frac - b.type.frac)
+            out[_flat(node.output.shape, [*o, j])] = s
+    return out
+
+
+def _pool(node, xs, vals):
+    x, v, out_t = xs[0], vals[0], node.output.type
+    channels = v.shape[-1]
+    out = [0] * node.output.size
+    for o, taps in _windows(node, v.shape[:-1], node.attrs["size"]):
+        for c in range(channels):
+            seen = [x[_flat(v.shape, [*pos, c])] for pos in taps if pos is not None]
+            # padding never wins a max, and adds zeros to a sum
+            value = max(seen) if node.attrs["mode"] == "max" else sum(seen) << (out_t.frac - v.type.frac)
+            out[_flat(node.output.shape, [*o, c])] = value
+    return out
+
+
+def _shifted(idx, pairs):
+    return [i + lo for i, (lo, _) in zip(idx, pairs, strict=True)]
+
+
+def _pad(node, xs, vals):
+    v, out = vals[0], node.output
+    result = [0] * out.size
+    for idx in _index(v.shape):
+        result[_flat(out.shape, _shifted(idx, node.attrs["padding"]))] = xs[0][_flat(v.shape, idx)]
+    return result
+
+
+def _crop(node, xs, vals):
+    v, out = vals[0], node.output
+    return [xs[0][_flat(v.shape, _shifted(idx, node.attrs["cropping"]))] for idx in _index(out.shape)]
+
+
+def _upsample(node, xs, vals):
+    v, out = vals[0], node.output
+    size = node.attrs["size"]
+    return [xs[0][_flat(v.shape, [i // k for i, k in zip(idx, size, strict=True)])] for idx in _index(out.shape)]
+
+
+def _affine(node, xs, vals):
+    x, v, acc = xs[0], vals[0], node.output.type
+    k = node.params["kernel"]
+    channels = k.shape[0]
+    kshift = acc.frac - v.type.frac - k.type.frac
+    out = []
+    for e, value in enumerate(x):
+        c = e % channels
+        s = (value * int(k.mantissa[c])) << kshift
+        if "bias" in node.params:
+            b = node.params["bias"]
+            s += int(b.mantissa[c]) << (acc.frac - b.type.frac)
+        out.append(s)
+    return out
+
+
 REFERENCE = {"dense": _dense, "quantize": _quantize, "relu": _relu, "table": _table, "add": _add,
              "subtract": _subtract, "multiply": _multiply, "concatenate": _concatenate, "reshape": _reshape,
-             "transpose": _transpose, "scale": _scale}
+             "transpose": _transpose, "scale": _scale, "conv": _conv, "pool": _pool, "pad": _pad, "crop": _crop,
+             "upsample": _upsample, "affine": _affine}

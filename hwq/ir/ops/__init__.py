@@ -2,9 +2,13 @@
 
 from hwq.ir.ops import (  # noqa: F401
     add,
+    affine,
     concatenate,
+    conv,
     dense,
     multiply,
+    padding,
+    pool,
     quantize,
     relu,
     reshape,

@@ -1,0 +1,43 @@
+"""affine: y[..., c] = bias[c] + x[..., c] * kernel[c], per channel (the last axis), exact.
+
+A batch normalization whose constants are fixed point, or an average's constant 1/area: a per-channel
+product and offset, which is a kernel op with one product per output (its bound, accumulator and
+multiplier rules are dense's).
+"""
+
+from __future__ import annotations
+
+from hwq.fixed.carrier import as_carrier, fastest_carrier, shift_left
+from hwq.ir.op import IRError, carrier, register
+from hwq.ir.ops.kernel import KernelOp
+
+
+@register
+class Affine(KernelOp):
+    name = "affine"
+    doc = "y[..., c] = bias[c] + x[..., c] * kernel[c] over the last axis, exact in the accumulator type"
+
+    def columns(self, node):
+        return node.params["kernel"].mantissa.reshape(1, -1)  # one product per output
+
+    def infer_shape(self, node, inputs):
+        x, kernel = inputs[0], node.params["kernel"]
+        if len(kernel.shape) != 1 or kernel.shape[0] != x.shape[-1]:
+            raise IRError(f"node {node.name!r} (affine): kernel {kernel.shape} does not give one weight per channel "
+                          f"of {x.shape}")
+        self.check_bias(node, kernel.shape[0])
+        return x.shape
+
+    def op_count(self, node):
+        return node.output.size
+
+    def evaluate(self, node, xs, types):
+        (x,), (x_type,) = xs, types
+        acc, kernel = node.output.type, node.params["kernel"]
+        dtype = fastest_carrier(max(node.attrs["magnitude_bits"], acc.width, x_type.width))
+        k = shift_left(as_carrier(kernel.mantissa, dtype), acc.frac - x_type.frac - kernel.type.frac)
+        y = as_carrier(x, dtype) * k[:, None]  # channels are the axis before the batch
+        if "bias" in node.params:
+            b = node.params["bias"]
+            y += shift_left(as_carrier(b.mantissa, dtype), acc.frac - b.type.frac)[:, None]
+        return as_carrier(y, carrier(acc))
