@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from hwq.fixed import FixedType, parse_type
+from hwq.frontend.batchnorm import lower_batchnorm
 from hwq.frontend.context import LoweringContext
+from hwq.frontend.conv import lower_conv, lower_depthwise, lower_separable
 from hwq.frontend.errors import UnsupportedLayerError
 from hwq.frontend.hw_type import hardware_type
 from hwq.frontend.keras_graph import KerasGraph, LayerCall, keras_graph
@@ -16,9 +18,11 @@ from hwq.frontend.merge import (
     lower_multiply,
     lower_subtract,
 )
+from hwq.frontend.pooling import lower_average_pool, lower_global_pool, lower_max_pool
 from hwq.frontend.qactivation import lower_qactivation
 from hwq.frontend.qdense import lower_qdense
 from hwq.frontend.reshaping import lower_flatten, lower_permute, lower_reshape
+from hwq.frontend.resizing import lower_cropping, lower_upsampling, lower_zero_padding
 from hwq.ir import Graph, Value, legal_identifier
 from hwq.ir.build import make_node
 from hwq.passes import run_pipeline
@@ -33,6 +37,7 @@ def _identity(ctx: LoweringContext, layer, inputs: list[Value]) -> Value:
 
 LOWERINGS: dict[str, Callable[[LoweringContext, object, list[Value]], Value]] = {
     "QDense": lower_qdense,
+    "QDenseBatchnorm": lower_qdense,
     "QActivation": lower_qactivation,
     "Activation": lower_qactivation,
     "Dropout": _identity,
@@ -44,6 +49,30 @@ LOWERINGS: dict[str, Callable[[LoweringContext, object, list[Value]], Value]] = 
     "Flatten": lower_flatten,
     "Reshape": lower_reshape,
     "Permute": lower_permute,
+    "QConv1D": lower_conv,
+    "QConv2D": lower_conv,
+    "QConv2DBatchnorm": lower_conv,
+    "QDepthwiseConv2D": lower_depthwise,
+    "QDepthwiseConv2DBatchnorm": lower_depthwise,
+    "QSeparableConv1D": lower_separable,
+    "QSeparableConv2D": lower_separable,
+    "MaxPooling1D": lower_max_pool,
+    "MaxPooling2D": lower_max_pool,
+    "AveragePooling1D": lower_average_pool,
+    "AveragePooling2D": lower_average_pool,
+    "QAveragePooling2D": lower_average_pool,
+    "GlobalMaxPooling1D": lower_global_pool,
+    "GlobalMaxPooling2D": lower_global_pool,
+    "GlobalAveragePooling1D": lower_global_pool,
+    "GlobalAveragePooling2D": lower_global_pool,
+    "QGlobalAveragePooling2D": lower_global_pool,
+    "ZeroPadding1D": lower_zero_padding,
+    "ZeroPadding2D": lower_zero_padding,
+    "Cropping1D": lower_cropping,
+    "Cropping2D": lower_cropping,
+    "UpSampling1D": lower_upsampling,
+    "UpSampling2D": lower_upsampling,
+    "QBatchNormalization": lower_batchnorm,
 }
 
 InputType = str | FixedType | dict[str, str | FixedType] | None

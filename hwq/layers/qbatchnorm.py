@@ -90,6 +90,12 @@ class QBatchNormalization(keras.layers.BatchNormalization):
     def call(self, inputs, training=None):
         inputs = ops.cast(inputs, "float32")
         mean, variance = self._statistics(inputs, training)
+        inv, offset = self._scale_and_offset(mean, variance, training)
+        shape = self._broadcast_shape(len(inputs.shape))
+        return inputs * ops.reshape(inv, shape) + ops.reshape(offset, shape)
+
+    def _scale_and_offset(self, mean, variance, training):
+        """(inv, offset) per channel, float32: outputs = inputs · inv + offset."""
         mean = self._q("mean", mean, training)
         variance = self._q("variance", variance, training)
         # same operation order as QKeras: rsqrt, times gamma, then the optional inverse quantizer
@@ -100,8 +106,13 @@ class QBatchNormalization(keras.layers.BatchNormalization):
         offset = -mean * inv
         if self.center:
             offset = self._q("beta", self.beta, training) + offset
-        shape = self._broadcast_shape(len(inputs.shape))
-        return inputs * ops.reshape(inv, shape) + ops.reshape(offset, shape)
+        return inv, offset
+
+    def inference_constants(self) -> tuple:
+        """(inv, offset): the float32 per-channel constants an inference call multiplies by and adds, computed
+        by the same operations as call() (what a hardware implementation must hold)."""
+        inv, offset = self._scale_and_offset(self.moving_mean, self.moving_variance, False)
+        return ops.convert_to_numpy(inv), ops.convert_to_numpy(offset)
 
     def _broadcast_shape(self, ndim: int) -> tuple[int, ...]:
         shape = [1] * ndim
