@@ -28,6 +28,9 @@ def lower_batchnorm(ctx: LoweringContext, layer, inputs: list[Value]) -> Value:
         raise UnsupportedLayerError(f"layer {layer.name!r} (QBatchNormalization) normalizes axis {layer.axis}; hwq "
                                     "lowers batch normalization over the last (channel) axis")
     inv, offset = (np.asarray(c, dtype=np.float64).reshape(-1) for c in layer.inference_constants())
+    if not (np.all(np.isfinite(inv)) and np.all(np.isfinite(offset))):
+        raise UnsupportedLayerError(f"layer {layer.name!r} (QBatchNormalization): its inference constants are not "
+                                    "finite (a negative moving variance?)")
     if inv.size == 1:
         inv = np.full(x.shape[-1], inv[0])
     kernel, bias = _exact(inv), _exact(np.broadcast_to(offset, inv.shape))
