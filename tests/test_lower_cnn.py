@@ -33,6 +33,7 @@ from hwq.qkeras import QMobileNetSeparableConv2D
 from hwq.quantizers import quantized_bits, quantized_po2, quantized_relu
 
 W = {"kernel_quantizer": quantized_bits(5, 1, alpha=1), "bias_quantizer": quantized_bits(6, 2, alpha=1)}
+DW = {"depthwise_quantizer": quantized_bits(5, 1, alpha=1), "bias_quantizer": quantized_bits(6, 2, alpha=1)}
 
 
 def _model(shape, *layers, name="cnn") -> keras.Model:
@@ -82,8 +83,7 @@ def test_qconv1d(padding):
 
 @pytest.mark.parametrize("multiplier", [1, 2])
 def test_qdepthwise_conv2d(multiplier):
-    dw = QDepthwiseConv2D(3, strides=2, padding="same", depth_multiplier=multiplier, name="dw",
-                          depthwise_quantizer=quantized_bits(5, 1, alpha=1), bias_quantizer=quantized_bits(6, 2, alpha=1))
+    dw = QDepthwiseConv2D(3, strides=2, padding="same", depth_multiplier=multiplier, name="dw", **DW)
     graph = _equal(_model((6, 5, 3), dw))
     assert graph.node("dw").attrs["groups"] == 3 and graph.node("dw").output.shape == (3, 3, 3 * multiplier)
 
@@ -94,8 +94,7 @@ def test_separable_convolutions():
                             pointwise_quantizer=quantized_bits(5, 1, alpha=1),
                             bias_quantizer=quantized_bits(6, 2, alpha=1))
     _equal(_model((5, 5, 2), sep2))
-    sep1 = QSeparableConv1D(3, 3, name="s1", depthwise_quantizer=quantized_bits(5, 1, alpha=1),
-                            pointwise_quantizer=quantized_bits(5, 1, alpha=1), bias_quantizer=quantized_bits(6, 2, alpha=1))
+    sep1 = QSeparableConv1D(3, 3, name="s1", pointwise_quantizer=quantized_bits(5, 1, alpha=1), **DW)
     _equal(_model((8, 2), sep1))
 
 
