@@ -34,7 +34,7 @@ import numpy as np
 from hwq.fixed import FixedType, Overflow
 from hwq.fixed.integers import is_power_of_two, wrap_signed
 from hwq.hardware_cost.adders import Addend, constant_product, tree_cost
-from hwq.ir import Graph, Node
+from hwq.ir import Graph, Node, get_op
 
 LUTS_PER_ADDER_BIT = 1.0  # a carry-chain adder: one LUT per bit
 LUTS_PER_ROUND_BIT = 1.0  # rounding: an incrementer over the kept bits
@@ -109,7 +109,8 @@ def _relu(node: Node, xs: list[FixedType], dsp: bool) -> NodeEstimate:
 
 
 def _wiring(node: Node, xs: list[FixedType], dsp: bool) -> NodeEstimate:
-    """Reshape, transpose, scale and concatenate move bits (exact casts are shifts and extensions): no logic."""
+    """Reshape, transpose, scale, concatenate, pad, crop and upsample move bits (exact casts are shifts and
+    extensions, padding is constant zeros): no logic."""
     return NodeEstimate(node.name, node.op, 0, 0, 0, 0, 0)
 
 
@@ -139,24 +140,25 @@ def _multiply(node: Node, xs: list[FixedType], dsp: bool) -> NodeEstimate:
     return NodeEstimate(node.name, node.op, luts * n, 0, dsps * n, 0, len(xs) - 1)
 
 
-def _dense(node: Node, xs: list[FixedType], dsp: bool) -> NodeEstimate:
+def _kernel(node: Node, xs: list[FixedType], dsp: bool) -> NodeEstimate:
+    """dense, conv, affine: every output one sum of constant products (KernelOp.columns gives the weights of
+    each output channel), priced once per channel and repeated over the positions that share it. (A conv's
+    border outputs skip their padded taps, so this is a little high for them.)"""
     x = xs[0]
     acc: FixedType = node.output.type
     w = acc.width
     kshift = acc.frac - x.frac - node.params["kernel"].type.frac
-    kernel = np.asarray(node.params["kernel"].mantissa, dtype=object)
-    kernel = kernel.reshape(kernel.shape[0], -1)
+    columns = np.asarray(get_op(node.op).columns(node), dtype=object)
     bias = None
     if "bias" in node.params:
         b = node.params["bias"]
         bias = [int(v) << (acc.frac - b.type.frac) for v in np.asarray(b.mantissa, dtype=object).reshape(-1)]
     x_width = min(x.width, w)
     bits = depth = dsps = 0
-    rows = node.output.size // kernel.shape[1]  # a dense node over leading axes repeats per row
-    for j in range(kernel.shape[1]):
+    repeats = node.output.size // columns.shape[1]  # positions (or rows of a dense's leading axes)
+    for j in range(columns.shape[1]):
         terms: list[Addend] = []
-        for i in range(kernel.shape[0]):
-            c = wrap_signed(int(kernel[i, j]) << kshift, w)  # the Verilog sums modulo 2^w, as here
+        for c in (wrap_signed(int(v) << kshift, w) for v in columns[:, j]):  # the Verilog sums modulo 2^w
             if c == 0:
                 continue
             magnitude = abs(c)
@@ -173,7 +175,18 @@ def _dense(node: Node, xs: list[FixedType], dsp: bool) -> NodeEstimate:
         bits += tree_bits
         depth = max(depth, tree_depth)
     luts = round(LUTS_PER_ADDER_BIT * bits)
-    return NodeEstimate(node.name, node.op, luts * rows, 0, dsps * rows, 0, depth, bits * rows)
+    return NodeEstimate(node.name, node.op, luts * repeats, 0, dsps * repeats, 0, depth, bits * repeats)
+
+
+def _pool(node: Node, xs: list[FixedType], dsp: bool) -> NodeEstimate:
+    """Per output, taps - 1 two-input steps: a comparison and a select (two LUTs per bit) for a max, an adder
+    in the output width for a sum."""
+    steps = node.attrs["op_count"]
+    width = xs[0].width if node.attrs["mode"] == "max" else node.output.type.width
+    per_bit = 2 if node.attrs["mode"] == "max" else LUTS_PER_ADDER_BIT
+    taps = steps // max(node.output.size, 1) + 1
+    return NodeEstimate(node.name, node.op, round(per_bit * width * steps), 0, 0, 0, math.ceil(math.log2(taps)),
+                        width * steps if node.attrs["mode"] == "sum" else 0)
 
 
 def _quantize_luts(src: FixedType, dst: FixedType) -> int:
@@ -198,8 +211,10 @@ def _table(node: Node, xs: list[FixedType], dsp: bool) -> NodeEstimate:
 
 
 COSTS: dict[str, Callable[[Node, list[FixedType], bool], NodeEstimate]] = {
-    "dense": _dense, "quantize": _quantize, "relu": _relu, "table": _table,
+    "dense": _kernel, "conv": _kernel, "affine": _kernel, "pool": _pool,
+    "quantize": _quantize, "relu": _relu, "table": _table,
     "add": _sum, "subtract": partial(_sum, negated=True), "multiply": _multiply,
-    "concatenate": _wiring, "reshape": _wiring, "transpose": _wiring, "scale": _wiring,
+    "concatenate": _wiring, "reshape": _wiring, "transpose": _wiring, "scale": _wiring, "pad": _wiring,
+    "crop": _wiring, "upsample": _wiring,
 }
 

@@ -17,8 +17,10 @@ from hwq.ir import Graph, Node
 from hwq.qtools import energy_model as em
 
 # the QKeras layer class each op is priced like (for include_energy); any other op like an activation
-NODE_CLASS = {"dense": "QDense", "add": "Add", "subtract": "Subtract", "multiply": "Multiply",
-              "concatenate": "Concatenate", "reshape": "Reshape", "transpose": "Permute", "scale": "Average"}
+NODE_CLASS = {"dense": "QDense", "conv": "QConv2D", "affine": "QBatchNormalization", "pool": "MaxPooling2D",
+              "add": "Add", "subtract": "Subtract", "multiply": "Multiply", "concatenate": "Concatenate",
+              "reshape": "Reshape", "transpose": "Permute", "scale": "Average", "pad": "ZeroPadding2D",
+              "crop": "Cropping2D", "upsample": "UpSampling2D"}
 ACTIVATION_CLASS = "QActivation"
 
 
@@ -56,7 +58,7 @@ def graph_energy(graph: Graph, weights_on_memory: str = "sram", activations_on_m
     return result
 
 
-def _dense(node: Node, xs: list, read_weights, p: em.Process) -> tuple[float, float]:
+def _weighted_sum(node: Node, xs: list, read_weights, p: em.Process) -> tuple[float, float]:
     kernel, bias = node.params["kernel"], node.params.get("bias")
     parameters = read_weights(kernel.mantissa.size * weight_bits(node))
     if bias is not None:
@@ -80,9 +82,15 @@ def _elementwise_product(node: Node, xs: list, read_weights, p: em.Process) -> t
     return 0.0, node.output.size * energy
 
 
-# ops with parameters or arithmetic; every other op (casts, tables, data movement) costs its reads and writes
-OP_PRICES = {"dense": _dense, "add": _elementwise_sum, "subtract": _elementwise_sum,
-             "multiply": _elementwise_product}
+def _pool(node: Node, xs: list, read_weights, p: em.Process) -> tuple[float, float]:
+    """op_count comparisons (max) or additions (sum), each priced as an adder of the output's width."""
+    return 0.0, node.attrs["op_count"] * em.add_energy(node.output.type.width, process=p)
+
+
+# ops with parameters or arithmetic; every other op (casts, tables, data movement) costs its reads and writes;
+# dense, conv and affine are all weighted sums of constant products (op_count of them)
+OP_PRICES = {"dense": _weighted_sum, "conv": _weighted_sum, "affine": _weighted_sum, "pool": _pool,
+             "add": _elementwise_sum, "subtract": _elementwise_sum, "multiply": _elementwise_product}
 
 
 def dense_op_cost(node: Node, x_bits: int, process: em.Process = em.HOROWITZ) -> float:

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
 # one array for a one-input graph; a list (graph.inputs order) or a {name: array} dict for several
 Batch = np.ndarray | list[np.ndarray] | tuple[np.ndarray, ...] | dict[str, np.ndarray]
-CHUNK = 65536  # samples per pass: large enough for BLAS to shine, small enough to bound memory
+CHUNK = 65536  # samples per pass at most: large enough for BLAS to shine
+CHUNK_ELEMENTS = 1 << 22  # ... and at most this many elements in the graph's largest value (memory and cache)
 
 
 def simulate(graph: Graph, x: Batch) -> np.ndarray | list[np.ndarray]:
@@ -70,15 +71,17 @@ def _chunked(graph, flat: list[np.ndarray], batch: int) -> list[np.ndarray]:
     """Output mantissas (size, batch) per output, chunk by chunk, chunks spread over threads: numpy's
     element-wise kernels run on one core and release the GIL, so two chunks in flight keep a second core busy."""
 
+    chunk = chunk_size(graph)
+
     def run(start: int) -> list[np.ndarray]:
         parts = []
         for v, a in zip(graph.inputs, flat, strict=True):
-            part = a[start:start + CHUNK]
+            part = a[start:start + chunk]
             m = quantize(part.T, v.type, dtype=carrier(v.type))
             parts.append(m.reshape((*v.shape, len(part))))
         return [o.reshape(-1, o.shape[-1]) for o in _run(graph, parts)]
 
-    starts = range(0, batch, CHUNK)
+    starts = range(0, batch, chunk)
     if not starts:
         return [np.zeros((0, v.size)) for v in graph.output_values]
     workers = min(os.cpu_count() or 1, len(starts))
@@ -90,14 +93,26 @@ def _chunked(graph, flat: list[np.ndarray], batch: int) -> list[np.ndarray]:
     return [np.concatenate([c[k] for c in chunks], axis=1).T for k in range(len(graph.outputs))]
 
 
+def chunk_size(graph) -> int:
+    """Samples per pass: CHUNK, or fewer when the largest value (an image's feature map) would be too big."""
+    largest = max(v.size for v in graph.values().values())
+    return max(1, min(CHUNK, CHUNK_ELEMENTS // largest))
+
+
 def _run(graph, m_in: list[np.ndarray]) -> list[np.ndarray]:
-    """Mantissas laid out (*shape, batch) through every node; the outputs in graph.outputs order."""
+    """Mantissas laid out (*shape, batch) through every node; the outputs in graph.outputs order. A value is
+    dropped once its last reader has run, so a deep network holds few feature maps at a time."""
     env = {v.name: m for v, m in zip(graph.inputs, m_in, strict=True)}
     types = {v.name: v.type for v in graph.inputs}
-    for node in graph.nodes:
+    last_read = {name: k for k, node in enumerate(graph.nodes) for name in node.inputs}
+    keep = set(graph.outputs)
+    for k, node in enumerate(graph.nodes):
         xs = [env[name] for name in node.inputs]
         env[node.output.name] = get_op(node.op).evaluate(node, xs, [types[name] for name in node.inputs])
         types[node.output.name] = node.output.type
+        for name in set(node.inputs):
+            if last_read[name] == k and name not in keep:
+                del env[name]
     return [env[name] for name in graph.outputs]
 
 

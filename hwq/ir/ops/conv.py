@@ -58,19 +58,21 @@ class Conv(KernelOp):
         # magnitude_bits bounds every partial sum in any order, so BLAS in a float carrier is exact
         dtype = fastest_carrier(max(node.attrs["magnitude_bits"], acc.width, x_type.width))
         k = shift_left(as_carrier(kernel.mantissa, dtype), acc.frac - x_type.frac - kernel.type.frac)
-        # every tap's view of the input, stacked: (*out, taps, cin, batch)
-        cols = np.stack(list(window.taps_of(window.padded(as_carrier(x, dtype), 0), out)), axis=len(out))
+        padded = window.padded(as_carrier(x, dtype), 0)
         cin_g, cout_g = kernel.shape[-2], kernel.shape[-1] // groups
-        k = k.reshape(window.taps, cin_g, kernel.shape[-1])
-        pixels, batch = math.prod(out), x.shape[-1]
+        k = k.reshape(window.taps * cin_g, kernel.shape[-1])
+        batch = x.shape[-1]
         parts = []
         for g in range(groups):
-            c = cols[..., g * cin_g:(g + 1) * cin_g, :].reshape(pixels, window.taps * cin_g, batch)
-            kg = k[:, :, g * cout_g:(g + 1) * cout_g].reshape(window.taps * cin_g, cout_g)
-            parts.append(np.tensordot(kg, c, axes=([0], [1])))  # (cout_g, pixels, batch): one GEMM
-        y = np.concatenate(parts, axis=0)
+            # im2col with the contraction first: (taps, cin_g, *out, batch), so one GEMM over (positions, batch)
+            cols = np.empty((window.taps, cin_g, *out, batch), dtype=dtype)
+            for t, view in enumerate(window.taps_of(padded[..., g * cin_g:(g + 1) * cin_g, :], out)):
+                cols[t] = np.moveaxis(view, -2, 0)
+            kg = k[:, g * cout_g:(g + 1) * cout_g].T  # (cout_g, taps * cin_g)
+            parts.append(kg @ cols.reshape(window.taps * cin_g, -1))  # (cout_g, positions * batch)
+        y = np.concatenate(parts, axis=0) if groups > 1 else parts[0]
         if "bias" in node.params:
             b = node.params["bias"]
-            y += shift_left(as_carrier(b.mantissa, dtype), acc.frac - b.type.frac)[:, None, None]
-        y = np.ascontiguousarray(y.transpose(1, 0, 2)).reshape(*out, kernel.shape[-1], batch)
+            y += shift_left(as_carrier(b.mantissa, dtype), acc.frac - b.type.frac)[:, None]
+        y = np.ascontiguousarray(np.moveaxis(y.reshape(kernel.shape[-1], *out, batch), 0, -2))
         return as_carrier(y, carrier(acc))
