@@ -1,8 +1,9 @@
 """Verilog for graphs, not chains: shaped values, fan-out, merges, several input and output ports.
 
-The fast tests lint the RTL of every op (the conformance graph) and check the port layout; the slow ones
-build a residual graph (an input read by two nodes, then added back) of 2-D values with two inputs and
-two outputs, run it through cocotb, and run the project's own `make check` on it.
+The fast tests lint the RTL of every op (the conformance graph) and of a small CNN, and check the port
+layout; the slow ones build a residual graph (an input read by two nodes, then added back) of 2-D values
+with two inputs and two outputs, and the CNN, run them through cocotb, and run the project's own
+`make check` on the residual graph.
 """
 
 from __future__ import annotations
@@ -22,19 +23,23 @@ import hwq
 from hwq.backends.vectors import test_vectors
 from hwq.backends.verilog import VerilogProject, emit_verilog
 from hwq.backends.verilog.design import design
+from hwq.backends.verilog.ops import VIEWS
 from hwq.backends.verilog.vectors import read_hex, unpack_ports
 from hwq.fixed import FixedType
-from hwq.ir import Graph, IntTensor, Value
+from hwq.ir import OPS, Graph, IntTensor, Value
 from hwq.ir.build import (
     add_node,
     concatenate_node,
     dense_node,
+    make_node,
     multiply_node,
     quantize_node,
     relu_node,
+    reshape_node,
     scale_node,
     transpose_node,
 )
+from hwq.ir.ops.kernel import multiplier_kind
 from hwq.sim import simulate, simulate_mantissas
 
 pytestmark = pytest.mark.xdist_group("verilator")
@@ -61,6 +66,46 @@ def residual_graph() -> Graph:
     return Graph("residual", [x, g], nodes, ["y0", "y1"]).validate()
 
 
+def cnn_graph() -> Graph:
+    """A small CNN of every window and movement op: a strided, padded 3x3 conv, a depthwise conv (multiplier 2,
+    power-of-two weights: shifts), max pooling over padding, an affine (batch norm), pad, sum pooling, crop,
+    upsample, then reshape and dense."""
+    rng = np.random.default_rng(5)
+
+    def kernel(shape, t: FixedType | None = None):
+        t = t or FixedType(6, 1, True)
+        return IntTensor(rng.integers(t.min_mantissa, t.max_mantissa, size=shape, endpoint=True), t)
+
+    x = Value("image", (9, 8, 2), FixedType(6, 2, True, "RND", "SAT"))
+    nodes = []
+
+    def add(op, attrs=None, params=None, out_type=None):
+        attrs = dict(attrs or {})
+        if "kernel" in (params or {}):
+            attrs["multiplier"] = multiplier_kind(params["kernel"])
+        v = nodes[-1].output if nodes else x
+        nodes.append(make_node(op, f"n{len(nodes)}_{op}", [v], f"v{len(nodes)}", attrs, params, out_type))
+
+    add("conv", {"strides": [2, 2], "padding": [[1, 1], [1, 0]], "groups": 1},
+        {"kernel": kernel((3, 3, 2, 4)), "bias": kernel((4,), FixedType(6, 2, True))})  # -> 5 x 4 x 4
+    add("quantize", out_type=FixedType(7, 3, True, "RND_CONV", "SAT"))
+    add("relu")
+    po2 = IntTensor(rng.choice([-4, -2, -1, 0, 1, 2, 4], size=(3, 3, 1, 8)), FixedType(4, 1, True))
+    add("conv", {"strides": [1, 1], "dilation": [1, 2], "padding": [[1, 1], [2, 2]], "groups": 4},
+        {"kernel": po2})  # depthwise, multiplier 2 -> 5 x 4 x 8
+    add("quantize", out_type=FixedType(8, 3, True, "RND", "SAT"))
+    add("pool", {"mode": "max", "size": [2, 2], "strides": [2, 2], "padding": [[0, 1], [1, 0]]})  # -> 3 x 2 x 8
+    add("affine", params={"kernel": kernel((8,)), "bias": kernel((8,), FixedType(5, 2, True))})
+    add("quantize", out_type=FixedType(6, 2, True, "TRN", "WRAP"))
+    add("pad", {"padding": [[1, 0], [0, 1], [0, 0]]})  # -> 4 x 3 x 8
+    add("pool", {"mode": "sum", "size": [2, 2], "strides": [1, 1], "padding": [[0, 1], [1, 0]]})  # -> 4 x 3 x 8
+    add("crop", {"cropping": [[1, 1], [0, 1], [0, 0]]})  # -> 2 x 2 x 8
+    add("upsample", {"size": [2, 1, 1]})  # -> 4 x 2 x 8
+    nodes.append(reshape_node("flatten", nodes[-1].output, [64], "flat"))
+    nodes.append(dense_node("fc", nodes[-1].output, kernel((64, 5)), kernel((5,)), "logits"))
+    return Graph("cnn", [x], nodes, ["logits"]).validate()
+
+
 def _clean(run: subprocess.CompletedProcess) -> None:
     assert run.returncode == 0 and "%Warning" not in run.stderr, run.stderr
 
@@ -73,6 +118,38 @@ def test_every_op_lints_clean(seed: int, tmp_path: Path) -> None:
     _verilator()
     prj = emit_verilog(conformance_graph(seed=seed, instances=3), tmp_path / "prj")
     _clean(_lint(prj.sources, prj.top))
+
+
+def test_every_op_has_a_view() -> None:
+    assert set(VIEWS) == set(OPS), "an IR op without a Verilog view, or a view without an op"
+
+
+def test_cnn_lints_clean(tmp_path: Path) -> None:
+    _verilator()
+    graph = cnn_graph()
+    assert {n.op for n in graph.nodes} >= {"conv", "pool", "affine", "pad", "crop", "upsample", "dense"}
+    prj = emit_verilog(graph, tmp_path / "prj")
+    _clean(_lint(prj.sources, prj.top))
+
+
+def test_conv_text_does_not_grow_with_the_image() -> None:
+    """The sums are printed once, in a generate loop over the output positions: a 26 x 26 image prints the same
+    module as a 6 x 6 one, up to the loop's bounds and slice constants (and the padded bus's few assigns)."""
+    rng = np.random.default_rng(0)
+    k = IntTensor(rng.integers(-31, 32, size=(3, 3, 1, 16)), FixedType(6, 1, True))
+
+    def conv_text(n: int) -> str:
+        x = Value("x", (n, n, 1), FixedType(6, 0, False))
+        node = make_node("conv", "c", [x], "y", {"strides": [1, 1], "padding": [[1, 1], [1, 1]], "groups": 1,
+                                                 "multiplier": "mult"}, {"kernel": k})
+        graph = Graph("g", [x], [node], ["y"]).validate()
+        view = design(graph).nodes[0]
+        from hwq.backends.templates import render
+        return render(view.template, v=view)
+
+    small, large = conv_text(6), conv_text(26)
+    assert len(large) < len(small) + 2000 and len(large) < 20_000
+    assert large.count(" * ") == small.count(" * ") <= 9 * 16
 
 
 def test_residual_graph_lints_clean(tmp_path: Path) -> None:
@@ -178,6 +255,16 @@ def test_residual_project_standalone_check(residual_project: VerilogProject) -> 
     expected_hex.write_text("\n".join(lines) + "\n")
     run = subprocess.run(["make", "check"], cwd=path, capture_output=True, text=True, env=env)
     assert run.returncode != 0 and "FAIL vector 7" in run.stdout, run.stdout[-2000:]
+
+
+@pytest.mark.slow
+def test_cnn_equals_simulate(tmp_path: Path) -> None:
+    """Every window and movement op in one CNN, through Verilator and cocotb: the mantissas simulate gives."""
+    _verilator()
+    graph = cnn_graph()
+    prj = emit_verilog(graph, tmp_path / "prj").compile()
+    m_in = port_mantissas(np.random.default_rng(9), graph, 400)
+    np.testing.assert_array_equal(prj.predict_mantissas(m_in)[0], simulate_mantissas(graph, m_in)[0])
 
 
 def test_emit_through_hwq_emit_is_the_same_design(tmp_path: Path) -> None:

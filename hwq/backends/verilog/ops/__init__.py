@@ -10,10 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from hwq.backends.verilog.ops.add import add_view
+from hwq.backends.verilog.ops.affine import affine_view
 from hwq.backends.verilog.ops.base import NodeView
 from hwq.backends.verilog.ops.concatenate import concatenate_view
+from hwq.backends.verilog.ops.conv import conv_view
+from hwq.backends.verilog.ops.crop import crop_view
 from hwq.backends.verilog.ops.dense import dense_view
 from hwq.backends.verilog.ops.multiply import multiply_view
+from hwq.backends.verilog.ops.pad import pad_view
+from hwq.backends.verilog.ops.pool import pool_view
 from hwq.backends.verilog.ops.quantize import quantize_view
 from hwq.backends.verilog.ops.relu import relu_view
 from hwq.backends.verilog.ops.reshape import reshape_view
@@ -21,6 +26,7 @@ from hwq.backends.verilog.ops.scale import scale_view
 from hwq.backends.verilog.ops.subtract import subtract_view
 from hwq.backends.verilog.ops.table import table_view
 from hwq.backends.verilog.ops.transpose import transpose_view
+from hwq.backends.verilog.ops.upsample import upsample_view
 from hwq.ir import Node, Value
 
 ViewFunction = Callable[[Node, str, list[Value]], NodeView]
@@ -37,6 +43,12 @@ VIEWS: dict[str, ViewFunction] = {
     "reshape": reshape_view,
     "transpose": transpose_view,
     "scale": scale_view,
+    "conv": conv_view,
+    "pool": pool_view,
+    "affine": affine_view,
+    "pad": pad_view,
+    "crop": crop_view,
+    "upsample": upsample_view,
 }
 
 __all__ = ["VIEWS", "NodeView", "ViewFunction"]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from hwq.backends.verilog.bus import Bus
-from hwq.backends.verilog.expr import Bits, aligned, element
+from hwq.backends.verilog.expr import Bits, aligned, element, unsigned_literal
 from hwq.ir import Node, Value
 
 
@@ -47,24 +47,40 @@ class Assign:
     expr: str
 
 
-def wiring(sources: list[tuple[int, int]], ins: list[Bus], out: Bus, shifts: list[int]) -> list[Assign]:
-    """Output element j = element sources[j][1] of input sources[j][0], times 2**shifts[input], extended to the
-    output width: constant slices only. Runs of bit-for-bit copies become one slice each (a whole bus: `y = x`)."""
+def wiring(sources: list[tuple[int, int] | None], ins: list[Bus], out: Bus, shifts: list[int],
+           fill: int = 0) -> list[Assign]:
+    """Element j of the bus `out` = element sources[j][1] of input sources[j][0], times 2**shifts[input], extended
+    to out's width: constant slices only. A None source is the constant `fill` (a mantissa of out's type: the
+    zeros of padding). Runs of bit-for-bit copies, and runs of fill, become one assign each (a whole bus: `y = x`)."""
     w = out.width
     lines: list[Assign] = []
     j = 0
     while j < len(sources):
+        n = 1  # the longest run of consecutive input elements, or of fill, starting at j
+        if sources[j] is None:
+            while j + n < len(sources) and sources[j + n] is None:
+                n += 1
+            lines.append(Assign(Bits(out.name, j * w, n * w, whole=n == out.n).low(n * w), fill_literal(fill, w, n)))
+            j += n
+            continue
         k, i = sources[j]
         src = ins[k]
         if src.width != w or shifts[k]:  # moved onto the output's grid: extended, zero bits appended
             expr = aligned(Bits.of_element(src.name, i, src.width), src.type.signed, shifts[k], w)
-            lines.append(Assign(element("y", j, w), expr if expr is not None else f"{w}'d0"))
+            lines.append(Assign(element(out.name, j, w), expr if expr is not None else f"{w}'d0"))
             j += 1
             continue
-        n = 1  # the same bits: copy the longest run of consecutive elements in one slice
         while j + n < len(sources) and sources[j + n] == (k, i + n):
             n += 1
-        lines.append(Assign(Bits("y", j * w, n * w, whole=n == out.n).low(n * w),
+        lines.append(Assign(Bits(out.name, j * w, n * w, whole=n == out.n).low(n * w),
                             Bits(src.name, i * w, n * w, whole=n == src.n).low(n * w)))
         j += n
     return lines
+
+
+def fill_literal(mantissa: int, width: int, n: int) -> str:
+    """n elements of `width` bits, each holding `mantissa` (two's complement): `24'd0`, `{3{8'h80}}`."""
+    if mantissa == 0:
+        return f"{n * width}'d0"
+    one = unsigned_literal(mantissa, width)
+    return one if n == 1 else f"{{{n}{{{one}}}}}"

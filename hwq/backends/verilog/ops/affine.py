@@ -1,0 +1,25 @@
+"""An affine node as Verilog: y[..., c] = bias[c] + x[..., c] * kernel[c] is dense over a diagonal matrix, so
+the view is dense's (ops/dense.py): per row of the last axis, one constant product and offset per channel,
+a power of two as a shift, a zero weight leaving the bias alone."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+
+from hwq.backends.verilog.ops.dense import DenseView, row_view
+from hwq.fixed import ap_spelling
+from hwq.ir import Node, Value
+
+
+class AffineView(DenseView):
+    op: ClassVar[str] = "affine"
+
+
+def affine_view(node: Node, module: str, inputs: list[Value]) -> AffineView:
+    kernel = node.params["kernel"].mantissa
+    matrix = np.zeros((kernel.size, kernel.size), dtype=object)
+    np.fill_diagonal(matrix, [int(v) for v in kernel])
+    what = f"affine per channel of the last axis, {kernel.size} x {ap_spelling(inputs[0].type)} in"
+    return row_view(AffineView, node, module, inputs, matrix, what)

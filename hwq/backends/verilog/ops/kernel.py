@@ -1,0 +1,112 @@
+"""What the constant-kernel views (dense, conv, affine) share: outputs as sums of constant products.
+
+A kernel op's outputs are bias[j] + sum_i x[i] * M[i, j] for a constant matrix M: dense's kernel, a conv's
+kernel laid over one window (zeros outside each output's group), affine's diagonal. kernel_sums() turns M
+into operand wires (the inputs an output reads, extended or cut to the accumulator width) and one sum per
+output; zero weights are left out and powers of two become shifts, so the sums are the whole datapath.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hwq.backends.verilog.expr import Bits, element, extend, signed_literal
+from hwq.fixed import FixedType, ap_spelling
+from hwq.fixed.integers import is_power_of_two, wrap_signed
+from hwq.ir import IntTensor, Node
+
+TERMS_PER_LINE = 6
+
+
+@dataclass
+class Operand:
+    """One input element, extended (or cut) to the accumulator width: `wire signed [W-1:0] name = expr;`."""
+
+    name: str
+    expr: str
+    note: str
+
+
+@dataclass
+class Output:
+    """`assign target = lines...;` — the sum for one output, split over lines."""
+
+    target: str
+    lines: list[str]
+
+
+@dataclass
+class Sums:
+    width: int  # accumulator width: every operand, constant and sum has exactly this many bits
+    operands: list[Operand]  # read from elements of the source bus
+    outputs: list[Output]  # into elements of the destination bus
+
+
+def kernel_sums(matrix: np.ndarray, kernel_type: FixedType, bias: IntTensor | None, x_type: FixedType,
+                acc: FixedType, src: str, dst: str, labels: list[str] | None = None) -> Sums:
+    """Output j (element j of `dst`) = bias[j] + sum_i src[i] * matrix[i, j], modulo 2^acc.width; `matrix`
+    holds kernel mantissas (n_in, n_out), `src` is a bus of x_type elements; labels[i] names input i in
+    the comments (x[i] by default)."""
+    w = acc.width
+    # the verifier proved the accumulator's grid at least as fine as the products' and the bias's
+    kshift = acc.frac - x_type.frac - kernel_type.frac
+    n_in, n_out = matrix.shape
+    constants = [[wrap_signed(int(v) << kshift, w) for v in row] for row in matrix]
+    offsets = [None] * n_out if bias is None else [int(v) << (acc.frac - bias.type.frac)
+                                                   for v in bias.mantissa.reshape(-1)]
+    used = [i for i in range(n_in) if any(constants[i])]
+    kept = "cut to" if w < x_type.width else ("sign-extended to" if x_type.signed else "zero-extended to")
+    operands = [Operand(f"x{i}", extend(Bits.of_element(src, i, x_type.width), x_type.signed, w),
+                        f"{labels[i] if labels else f'x[{i}]'} {kept} {w} bits") for i in used]
+    outputs = []
+    for j in range(n_out):
+        terms: list[tuple[int, str | None]] = [(constants[i][j], f"x{i}") for i in used]
+        if offsets[j] is not None:
+            terms.append((offsets[j], None))
+        outputs.append(Output(element(dst, j, w), sum_lines(terms, w)))
+    return Sums(w, operands, outputs)
+
+
+def kernel_note(node: Node, nonzero: int, products: int) -> list[str]:
+    """The comment lines on the kernel, and on why sums modulo 2^W are exact."""
+    kernel, bias, w = node.params["kernel"], node.params.get("bias"), node.output.type.width
+    return [
+        f"kernel {ap_spelling(kernel.type)}: {nonzero} of {products} weights nonzero (zeros are skipped)"
+        + (f"; bias {ap_spelling(bias.type)}" if bias is not None else ""),
+        f"Every operand and constant is a {w}-bit word and each sum is formed modulo 2^{w}: the accumulator",
+        "type was proven by interval analysis to hold every result, so where an intermediate sum wraps",
+        "(two's complement), the final sum is still exact.",
+    ]
+
+
+def sum_lines(terms: list[tuple[int, str | None]], width: int) -> list[str]:
+    """`a * 8'sd3 - b + $signed({c[5:0], 2'b0}) + 8'sd5` over several lines; constants taken modulo 2^width,
+    zeros left out."""
+    parts = []
+    for c, operand in terms:
+        c = wrap_signed(c, width)
+        if c == 0:
+            continue
+        # -2^(width-1) is its own negation modulo 2^width: no sign to pull out
+        sign = "-" if c < 0 and c != -(1 << (width - 1)) else "+"
+        parts.append((sign, _term(operand, abs(c), width)))
+    if not parts:
+        return [f"{width}'sd0"]
+    words = [("-" if parts[0][0] == "-" else "") + parts[0][1]] + [f"{s} {t}" for s, t in parts[1:]]
+    return [" ".join(words[k:k + TERMS_PER_LINE]) for k in range(0, len(words), TERMS_PER_LINE)]
+
+
+def _term(operand: str | None, magnitude: int, width: int) -> str:
+    """A constant alone (the bias); an operand times a power of two as a shift (wiring, no multiplier);
+    else operand * constant. All `width` bits wide, taken modulo 2^width."""
+    if operand is None:
+        return signed_literal(wrap_signed(magnitude, width), width)
+    if is_power_of_two(magnitude):
+        k = magnitude.bit_length() - 1
+        if k == 0:
+            return operand
+        low = f"{operand}[{width - 1 - k}:0]" if width - 1 - k > 0 else f"{operand}[0]"
+        return f"$signed({{{low}, {k}'b0}})"
+    return f"{operand} * {signed_literal(magnitude, width)}"
