@@ -31,7 +31,7 @@ PIXEL_OPS = frozenset({"quantize", "relu", "table", "scale", "affine", "add", "s
 WINDOW_OPS = frozenset({"conv", "pool"})
 RESAMPLE_OPS = frozenset({"pad", "crop", "upsample"})
 KERNEL_OPS = frozenset({"dense", "conv", "affine"})
-STREAM_AUTO_ELEMENTS = 4096  # io="auto": a graph with a spatial input this large (or larger) streams
+STREAM_AUTO_ELEMENTS = 2048  # io="auto": a graph with a spatial value this large (or larger) streams
 IMAGES = 2  # images the model runs back to back: the second shows the steady state
 
 
@@ -87,12 +87,16 @@ class Schedule:
 
 
 def choose_io(graph: Graph, io: str = "auto") -> str:
-    """The architecture for `io`: "parallel", "stream", or "auto" (stream when a spatial input is large)."""
+    """The architecture for `io`: "parallel", "stream", or "auto": stream when the graph starts with a spatial
+    value (an image) and some spatial value has STREAM_AUTO_ELEMENTS elements or more, which fully parallel
+    hardware would repeat its arithmetic over."""
     if io in IO_MODES:
         return io
     if io != "auto":
         raise ScheduleError(f"io={io!r}; choose 'parallel', 'stream' or 'auto'")
-    return "stream" if any(_spatial(v) and v.size >= STREAM_AUTO_ELEMENTS for v in graph.inputs) else "parallel"
+    images = any(_spatial(v) for v in graph.inputs)
+    large = any(_spatial(v) and v.size >= STREAM_AUTO_ELEMENTS for v in graph.values().values())
+    return "stream" if images and large else "parallel"
 
 
 def schedule(graph: Graph, io: str = "auto") -> Schedule:
@@ -313,8 +317,22 @@ class _Run:
         return self.clocks, self.latency, depths
 
 
+def check_stream(graph: Graph, plan: Schedule, stall: float = 0.0, gaps: float = 0.0, seed: int = 0) -> int:
+    """Run the model with the FIFO depths `plan` chose (not unbounded), the outputs taken only with probability
+    1 - stall per clock and the inputs offered with probability 1 - gaps: the clocks two images take, or a
+    ScheduleError if the design would deadlock. What the RTL tests do with real backpressure, in Python."""
+    values, stages = _plan_stream(graph)
+    capacities = {(name, node.name, k): plan.node(node.name).fifo_depths[k] + 1
+                  for node in graph.nodes for k, name in enumerate(node.inputs)}
+    rng = np.random.default_rng(seed)
+    run = _simulate(graph, values, stages, set(), capacities, lambda: rng.random() >= stall,
+                    lambda: rng.random() >= gaps)
+    return run.clocks
+
+
 def _simulate(graph: Graph, values: dict[str, ValuePlan], plans: dict[str, _Stage],
-              registers: set[tuple[str, str, int]]) -> _Run:
+              registers: set[tuple[str, str, int]], capacities: dict | None = None,
+              take=lambda: True, offer=lambda: True) -> _Run:
     readers = graph.consumers()
     edges: dict[tuple[str, str, int], _Edge] = {}
     outputs: dict[str, list[_Edge]] = {name: [] for name in values}
@@ -323,6 +341,8 @@ def _simulate(graph: Graph, values: dict[str, ValuePlan], plans: dict[str, _Stag
             key = (name, node.name, k)
             sized = len(readers[name]) + (name in graph.outputs) > 1 and key not in registers
             edges[key] = edge = _Edge(sized)
+            if capacities is not None:
+                edge.capacity = capacities[key]
             outputs[name].append(edge)
     sinks = {name: _Edge(len(readers[name]) > 0) for name in graph.outputs}
     for name, edge in sinks.items():
@@ -338,14 +358,14 @@ def _simulate(graph: Graph, values: dict[str, ValuePlan], plans: dict[str, _Stag
     limit = 50 * IMAGES * (max(len(s.emits) for s, _, _ in stages) + sum(n for n, _ in sources)) + 1000
     while any(len(done[name]) < want[name] for name in done):
         for name, edge in sinks.items():  # readers before producers: a register empties and refills in one clock
-            if edge.visible(t):
+            if edge.visible(t) and take():
                 edge.pop(t)
                 done[name].append(t)
         for k in reversed(range(len(stages))):
             stage, ins, outs = stages[k]
             position[k] = _step(stage, ins, outs, position[k], t)
         for k, (count, outs) in enumerate(sources):
-            if sent[k] < count * IMAGES and all(e.room() for e in outs):
+            if sent[k] < count * IMAGES and all(e.room() for e in outs) and offer():
                 for e in outs:
                     e.push(t)
                 sent[k] += 1
@@ -374,4 +394,5 @@ def _step(stage: _Stage, ins: list[_Edge], outs: list[_Edge], position: int, t: 
     return position + 1
 
 
-__all__ = ["IO_MODES", "Schedule", "NodePlan", "ValuePlan", "ScheduleError", "schedule", "choose_io"]
+__all__ = ["IO_MODES", "Schedule", "NodePlan", "ValuePlan", "ScheduleError", "schedule", "choose_io",
+           "check_stream"]
