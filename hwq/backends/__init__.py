@@ -12,11 +12,14 @@ from hwq.ir import Graph
 BACKENDS = ("vitis", "catapult", "verilog")
 
 
-def emit(graph: Graph, output_dir: str | Path, backend: str = "vitis", overwrite: bool = False) -> Project:
+def emit(graph: Graph, output_dir: str | Path, backend: str = "vitis", overwrite: bool = False,
+         io: str = "auto") -> Project:
     """Render `graph` as a project in `output_dir` for `backend` ('vitis', 'catapult' or 'verilog').
 
-    The backend's pass pipeline (hwq.passes.PIPELINES) runs first, on a copy: the caller's graph is kept.
-    An existing empty folder is written into; a non-empty one is refused unless overwrite=True.
+    `io` picks the architecture: "parallel" (every value at once), "stream" (images as pixel streams, see
+    hwq.passes.schedule) or "auto" (stream when the graph's feature maps are large). The backend's pass
+    pipeline (hwq.passes.PIPELINES) runs first, on a copy: the caller's graph is kept. An existing empty
+    folder is written into; a non-empty one is refused unless overwrite=True.
     """
     from hwq.passes import PIPELINES, run_passes
 
@@ -28,10 +31,12 @@ def emit(graph: Graph, output_dir: str | Path, backend: str = "vitis", overwrite
     if backend in ("vitis", "catapult"):
         from hwq.backends.hls import emit_hls
 
+        if io == "stream":
+            raise ValueError("the HLS backends print io='parallel' so far; io='stream' is for Verilog")
         return emit_hls(graph, output_dir, flavour=backend, overwrite=overwrite)
     from hwq.backends.verilog import emit_verilog
 
-    return emit_verilog(graph, output_dir, overwrite=overwrite)
+    return emit_verilog(graph, output_dir, overwrite=overwrite, io=io)
 
 
 __all__ = ["emit", "Project", "write_project", "BACKENDS"]

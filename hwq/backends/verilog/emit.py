@@ -10,11 +10,12 @@ from hwq.backends.verilog.project import VerilogProject
 from hwq.backends.verilog.render import check_files, rtl_files
 from hwq.backends.writer import write_project
 from hwq.ir import Graph
+from hwq.passes.schedule import choose_io
 
 CHECK_VECTORS = 256
 
 
-def emit_verilog(graph: Graph, output_dir: str | Path, overwrite: bool = False) -> VerilogProject:
+def emit_verilog(graph: Graph, output_dir: str | Path, overwrite: bool = False, io: str = "auto") -> VerilogProject:
     """Render `graph` as a Verilog project in output_dir (an empty or new folder; a non-empty one only with
     overwrite=True).
 
@@ -23,6 +24,9 @@ def emit_verilog(graph: Graph, output_dir: str | Path, overwrite: bool = False) 
     a Makefile that reruns the check without Python hwq, and graph.json.
     """
     graph.validate()
+    if choose_io(graph, io) == "stream":
+        raise ValueError(f"graph {graph.name!r}: streaming Verilog (io='stream') is not printed yet; pass "
+                         "io='parallel'")
     d = design(graph)
     m_in, m_out = test_vectors(graph, CHECK_VECTORS)
     files = {**rtl_files(d), **check_files(d, m_in, m_out), "graph.json": graph.to_json() + "\n"}
