@@ -1,5 +1,6 @@
-"""HLS backend on graphs: shaped values, several ports, fan-out, values wider than 64 bits, and the
-{op: printer} table a flavour may override. Every project of this file is built once (module fixture)."""
+"""HLS backend on graphs: shaped values, several ports, fan-out, values wider than 64 bits, a small CNN through
+every window and movement op, and the {op: printer} table a flavour may override. Every project of this file is
+built once (module fixture)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from hwq.ir.build import (
     add_node,
     concatenate_node,
     dense_node,
+    make_node,
     multiply_node,
     quantize_node,
     relu_node,
@@ -76,6 +78,43 @@ def _read_back() -> Graph:
     return Graph("read_back", [x, u], [r, a, d], ["r_out", "a_out", "d_out"]).validate()
 
 
+def _cnn() -> Graph:
+    """A small CNN through every window and movement op: pad, a 3x3 conv with padding and stride 2, relu and
+    quantize, a depthwise 3x3 conv with multiplier 2 and power-of-two weights (the shift form), a padded max
+    pool, upsample, crop, a padded sum pool, affine, quantize, reshape and dense."""
+    rng = np.random.default_rng(4)
+    x = Value("img", (10, 10, 2), FixedType(8, 2, True, "RND", "SAT"))
+    nodes: list[Node] = []
+
+    def add(op: str, v: Value, attrs: dict, params: dict | None = None, out_type: FixedType | None = None) -> Value:
+        nodes.append(make_node(op, f"n{len(nodes)}_{op}", [v], f"v{len(nodes)}", attrs, params, out_type))
+        return nodes[-1].output
+
+    def weights(shape: tuple[int, ...], t: FixedType) -> IntTensor:
+        return IntTensor(rng.integers(t.min_mantissa, t.max_mantissa, size=shape, endpoint=True), t)
+
+    w6 = FixedType(6, 1, True)
+    h = add("pad", x, {"padding": [[1, 1], [1, 1], [0, 0]]})
+    k = weights((3, 3, 2, 4), w6)
+    h = add("conv", h, {"strides": [2, 2], "padding": [[1, 1], [1, 1]], "groups": 1, "multiplier": "mult"},
+            {"kernel": k, "bias": weights((4,), w6)})
+    h = add("relu", h, {})
+    h = add("quantize", h, {}, out_type=FixedType(6, 2, False, "RND_CONV", "SAT"))
+    shifts = IntTensor(rng.choice([-1, 0, 1], size=(3, 3, 1, 8)) << rng.integers(0, 5, size=(3, 3, 1, 8)), w6)
+    h = add("conv", h, {"strides": [1, 1], "padding": [[1, 1], [1, 1]], "groups": 4, "multiplier": "barrel"},
+            {"kernel": shifts})
+    h = add("pool", h, {"mode": "max", "size": [2, 2], "strides": [2, 2], "padding": [[1, 1], [1, 1]]})
+    h = add("upsample", h, {"size": [2, 2, 1]})
+    h = add("crop", h, {"cropping": [[2, 2], [1, 3], [0, 0]]})
+    h = add("pool", h, {"mode": "sum", "size": [2, 2], "strides": [1, 1], "padding": [[1, 0], [1, 0]]})
+    h = add("affine", h, {"multiplier": "mult"}, {"kernel": weights((8,), w6), "bias": weights((8,), w6)})
+    h = add("quantize", h, {}, out_type=FixedType(8, 4, True, "RND", "SAT"))
+    h = add("reshape", h, {"shape": [h.size]})
+    add("dense", h, {"multiplier": "mult"}, {"kernel": weights((h.size, 5), w6), "bias": weights((5,), w6)})
+    assert [n.output.shape for n in nodes[1:8:3]] == [(6, 6, 4), (6, 6, 8), (4, 4, 8)]
+    return Graph("cnn", [x], nodes, [nodes[-1].output.name]).validate()
+
+
 def _relu_as_select(ctx: PrintContext, node: Node) -> Printed:
     """relu printed as a conditional expression through the generic assignment template."""
     loops, (x,), y = ctx.elementwise(node)
@@ -92,7 +131,8 @@ class SelectRelu(Catapult):
 def projects(tmp_path_factory) -> dict[str, tuple[Graph, HLSProject]]:
     _require_toolchain()
     root = tmp_path_factory.mktemp("hls_graphs")
-    jobs = {f"{g.name}_{fl}": (g, fl) for g in (_residual(), _two_outputs(), _read_back()) for fl in FLAVOURS}
+    jobs = {f"{g.name}_{fl}": (g, fl) for g in (_residual(), _two_outputs(), _read_back(), _cnn())
+            for fl in FLAVOURS}
     jobs["override"] = (_residual(), SelectRelu())
     built = {key: (g, emit_hls(g, root / key, flavour=fl)) for key, (g, fl) in jobs.items()}
     with ThreadPoolExecutor(2) as pool:
@@ -114,7 +154,7 @@ def _as_list(m) -> list[np.ndarray]:
 
 
 @pytest.mark.parametrize("key", ["residual_vitis", "residual_catapult", "two_out_vitis", "two_out_catapult",
-                                 "read_back_vitis", "read_back_catapult", "override"])
+                                 "read_back_vitis", "read_back_catapult", "cnn_vitis", "cnn_catapult", "override"])
 def test_graph_equals_simulate(projects, key: str) -> None:
     graph, prj = projects[key]
     rng = np.random.default_rng(3)
@@ -167,6 +207,19 @@ def test_standalone_testbench_with_several_ports(projects) -> None:
     rows = (prj.path / "tb" / "input_mantissas.txt").read_text().splitlines()
     assert len(rows) == 257 and len(rows[1].split()) == 9
     assert "PASS: 256 vectors, 0 mismatching" in prj.run_testbench()
+
+
+def test_cnn_is_printed_as_loops(projects) -> None:
+    """Window ops are loop nests over outputs and taps, padding a bounds test, kernels static const arrays
+    (the shift form's signs and exponents plain C integers): no statement per element."""
+    _, prj = projects["cnn_catapult"]
+    code = (prj.path / "firmware" / "cnn.cpp").read_text()
+    assert "const int p0 = o0 * 2 + t0 - 1;" in code and "if (p0 >= 0 && p1 >= 0) {" in code
+    assert "if (p0 >= 0 && p0 < 6 && p1 >= 0 && p1 < 6) {" in code  # the max pool's padding on both sides
+    assert "[j / 2]) << ac_int<4, true>(" in code  # depthwise, multiplier 2, shifts
+    params = (prj.path / "firmware" / "cnn_params.h").read_text()
+    assert "static const int8_t n4_conv_sign[3][3][1][8] = {" in params
+    assert len(code.splitlines()) < 300
 
 
 def test_every_ir_op_has_a_printer() -> None:

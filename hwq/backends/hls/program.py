@@ -13,6 +13,7 @@ from hwq.backends.hls.flavour import Flavour, UnsupportedError
 from hwq.backends.hls.loops import index_vars, nest, unflatten
 from hwq.backends.hls.ops import PrintContext, printer_for
 from hwq.backends.hls.ops.context import label
+from hwq.backends.hls.ops.window import COUNTERS as WINDOW_COUNTERS
 from hwq.backends.names import CPP_NAMES, Namer
 from hwq.fixed import FixedType, Overflow, Rounding
 from hwq.ir import Graph, IRError, Node, Value, get_op
@@ -34,7 +35,7 @@ def build_program(graph: Graph, flavour: Flavour) -> CProgram:
     in_types, out_types = port_type_names("input", len(graph.inputs)), port_type_names("output", len(graph.outputs))
     namer = Namer(CPP_NAMES)
     rank = max(len(v.shape) for v in values.values())
-    namer.reserve(*GENERATED_NAMES, *in_types, *out_types, *index_vars(rank + 1),
+    namer.reserve(*GENERATED_NAMES, *in_types, *out_types, *index_vars(rank + 1), *WINDOW_COUNTERS,
                   *_locals("hwq_in", len(in_types)), *_locals("hwq_out", len(out_types)))
     top = namer(graph.name)
     types: list[CType] = []

@@ -10,10 +10,14 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from hwq.backends.hls.flavour import Flavour, UnsupportedError
+from hwq.backends.hls.ops.affine import print_affine
 from hwq.backends.hls.ops.arithmetic import print_add, print_multiply, print_subtract
 from hwq.backends.hls.ops.context import PrintContext, Printed, Printer
+from hwq.backends.hls.ops.conv import print_conv
 from hwq.backends.hls.ops.dense import print_dense
 from hwq.backends.hls.ops.movement import print_concatenate, print_reshape, print_transpose
+from hwq.backends.hls.ops.padding import print_crop, print_pad, print_upsample
+from hwq.backends.hls.ops.pool import print_pool
 from hwq.backends.hls.ops.quantize import print_quantize
 from hwq.backends.hls.ops.relu import print_relu
 from hwq.backends.hls.ops.scale import print_scale
@@ -31,6 +35,12 @@ PRINTERS: MappingProxyType[str, Printer] = MappingProxyType({
     "reshape": print_reshape,
     "transpose": print_transpose,
     "scale": print_scale,
+    "conv": print_conv,
+    "pool": print_pool,
+    "affine": print_affine,
+    "pad": print_pad,
+    "crop": print_crop,
+    "upsample": print_upsample,
 })
 
 

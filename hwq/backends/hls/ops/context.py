@@ -11,6 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from hwq.backends.hls.code import CArray
 from hwq.backends.hls.flavour import Flavour
 from hwq.backends.hls.literals import check_literal_type, exact_literal
@@ -55,9 +57,9 @@ class PrintContext:
     def spell(self, t: FixedType) -> str:
         return self.flavour.spell(t)
 
-    def loops(self, dims: Sequence[int], variables: Sequence[str] | None = None) -> Loops:
-        """The flavour's loop nest over `dims`, in the top function's body."""
-        return nest(self.flavour, dims, variables)
+    def loops(self, dims: Sequence[int], variables: Sequence[str] | None = None, depth: int = 1) -> Loops:
+        """The flavour's loop nest over `dims`, in the top function's body (inside `depth` - 1 other loops)."""
+        return nest(self.flavour, dims, variables, depth)
 
     def elementwise(self, node: Node) -> tuple[Loops, list[str], str]:
         """The nest over the node's output shape, every input's element and the output's, at the nest's index."""
@@ -78,10 +80,18 @@ class PrintContext:
         held = p.type.with_modes(Rounding.TRN, Overflow.WRAP)
         return CArray(name, self.typedef(name, held, f"parameter {name}"), tuple(p.shape), rows)
 
-    def int_param(self, node: Node, key: str, rows: list[list[int]], bits: int) -> CArray:
-        """A 2-D array of small signed integers (shift amounts, signs), of the flavour's integer type."""
-        return CArray(self.namer(f"{label(node)}_{key}"), self.flavour.spell_int(bits, True),
-                      (len(rows), len(rows[0])), ["{" + ", ".join(str(v) for v in row) + "}" for row in rows])
+    def int_param(self, node: Node, key: str, values: np.ndarray) -> CArray:
+        """An array of small signed integers (shift amounts, signs) shaped as `values`, laid out as param() lays
+        out a kernel. Its elements are plain C integers: a static array of ap_int or ac_int is built by code
+        when the library loads, and g++ spends minutes optimising that code for a kernel of a few thousand."""
+        values = np.asarray(values, dtype=np.int64)
+        flat = values.reshape(values.shape[0], -1) if values.ndim > 1 else values.reshape(1, -1)
+        rows = ["{" + ", ".join(str(int(v)) for v in row) + "}" for row in flat]
+        if values.ndim == 1:
+            rows = [rows[0][1:-1]]
+        need = int(np.abs(values).max()).bit_length() + 1  # with the sign
+        bits = next(b for b in (8, 16, 32, 64) if b >= need)
+        return CArray(self.namer(f"{label(node)}_{key}"), f"int{bits}_t", values.shape, rows)
 
 
 def label(node: Node) -> str:
