@@ -100,3 +100,18 @@ def test_joins_of_equal_grids_after_resampling():
     j2 = make_node("add", "j2", [cut.output, b], "j2_out")
     s = schedule(Graph("ok2", [a, b], [up, cut, j2], ["j2_out"]).validate(), "stream")
     assert s.node("j2").kind == "pixel" and s.node("up").buffer_pixels == 4  # a row to replay
+
+
+def test_parallelism_sets_a_layers_initiation_interval():
+    g = _mnist_like()
+    full = schedule(g, "stream")
+    assert full.node("c1").parallelism == 36 and full.node("c1").ii == 1
+    half = schedule(g, "stream", {"c1": 18})
+    emitting = 26 * 26
+    assert half.node("c1").ii == 2 and half.clocks_per_image == 28 * 28 + emitting  # each output takes 2 clocks
+    slow = schedule(g, "stream", {"c1": 5})
+    assert slow.node("c1").ii == 8 and check_stream(g, slow, stall=0.5, gaps=0.5) > 0
+    with pytest.raises(ScheduleError, match="'q1'.*not a dense, conv or affine.*c1, d"):
+        schedule(g, "stream", {"q1": 2})
+    with pytest.raises(ScheduleError, match="parallelism 99 for node 'c1': between 1 and 36"):
+        schedule(g, "stream", {"c1": 99})

@@ -95,10 +95,12 @@ class Graph:
 
         return simulate(self, x)
 
-    def summary(self) -> str:
+    def summary(self, io: str | None = "auto") -> str:
+        """Per node: what it reads, shapes, types, accumulators, multiplier kinds, counts; then how it runs as
+        hardware with io ("auto", "parallel", "stream"; None leaves that out)."""
         from hwq.ir.summary import summary
 
-        return summary(self)
+        return summary(self, io)
 
     def to_dict(self) -> dict:
         return {"format": "hwq-ir", "version": 2, "name": self.name,

@@ -5,7 +5,14 @@ from __future__ import annotations
 from hwq.fixed import ap_spelling
 
 
-def summary(graph) -> str:
+def summary(graph, io: str | None = "auto") -> str:
+    """The node table, then (unless io is None) how the graph runs as hardware in the architecture `io`
+    ("auto", "parallel" or "stream"; hwq.passes.schedule): each node's kind, initiation interval, latency,
+    buffers and FIFOs, the clocks per image and the latency."""
+    return "\n".join([_nodes(graph)] + ([] if io is None else [_hardware(graph, io)]))
+
+
+def _nodes(graph) -> str:
     rows = [("node", "op", "reads", "shape", "input", "output", "accumulator", "mult", "ops")]
     values = graph.values()
     fan_out = {name: len(nodes) for name, nodes in graph.consumers().items()}
@@ -32,6 +39,34 @@ def summary(graph) -> str:
         lines.append(f"{key}: {val}")
     if graph.meta.get("left_out"):
         lines.append(f"not lowered (the exact chain stops before them): {', '.join(graph.meta['left_out'])}")
+    return "\n".join(lines)
+
+
+def _hardware(graph, io: str) -> str:
+    from hwq.passes.schedule import STREAM_AUTO_ELEMENTS, ScheduleError, schedule
+
+    try:
+        plan = schedule(graph, io)
+    except ScheduleError as err:
+        return f"hardware ({io}): {err}"
+    why = ""
+    if io == "auto":
+        why = (f" (auto: a feature map of {STREAM_AUTO_ELEMENTS} elements or more streams)" if plan.io == "stream"
+               else " (auto: small enough to compute every value at once)")
+    lines = [f"hardware: io={plan.io}{why}; {plan.clocks_per_image} clock(s) per image, latency {plan.latency} "
+             f"clock(s)"]
+    if plan.io == "stream":
+        rows = [("node", "kind", "positions", "II", "latency", "buffer (bits)", "fifo depths", "MACs/clock")]
+        for n in plan.nodes:
+            buffer = f"{n.buffer_pixels} px ({n.buffer_bits})" if n.buffer_pixels else ""
+            rows.append((n.node, n.kind, str(n.positions), str(n.ii), str(n.latency), buffer,
+                         ", ".join(map(str, n.fifo_depths)) if any(n.fifo_depths) else "",
+                         str(n.parallelism) if n.parallelism else ""))
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        for k, r in enumerate(rows):
+            lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+            if k == 0:
+                lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
 

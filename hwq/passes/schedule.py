@@ -99,15 +99,19 @@ def choose_io(graph: Graph, io: str = "auto") -> str:
     return "stream" if images and large else "parallel"
 
 
-def schedule(graph: Graph, io: str = "auto") -> Schedule:
+def schedule(graph: Graph, io: str = "auto", parallelism: dict[str, int] | None = None) -> Schedule:
+    """`parallelism`: multiply-accumulates per clock by node name (dense, conv, affine); by default each
+    computes a whole output pixel per clock. Fewer makes its stage's initiation interval
+    ceil(full / parallelism) clocks per output position (hls4ml's reuse factor), and the model accounts for it."""
     io = choose_io(graph, io)
+    _check_parallelism(graph, parallelism or {})
     if io == "parallel":
         values = {v.name: ValuePlan(v.name, "vector", (), v.size, v.size * v.type.width)
                   for v in graph.values().values()}
         nodes = [NodePlan(n.name, n.op, "vector", 1, 1, 0, 0, 0, [0] * len(n.inputs), _parallelism(n))
                  for n in graph.nodes]
         return Schedule("parallel", values, nodes, 1, 1)
-    values, stages = _plan_stream(graph)
+    values, stages = _plan_stream(graph, parallelism or {})
     clocks, latency, depths = _run(graph, values, stages)
     plans = []
     for node in graph.nodes:
@@ -115,6 +119,20 @@ def schedule(graph: Graph, io: str = "auto") -> Schedule:
         plan.fifo_depths = [depths.get((name, node.name, k), 0) for k, name in enumerate(node.inputs)]
         plans.append(plan)
     return Schedule("stream", values, plans, clocks, latency)
+
+
+def _check_parallelism(graph: Graph, parallelism: dict[str, int]) -> None:
+    names = {n.name: n for n in graph.nodes}
+    for name, p in parallelism.items():
+        node = names.get(name)
+        if node is None or node.op not in KERNEL_OPS:
+            kernels = ", ".join(n.name for n in graph.nodes if n.op in KERNEL_OPS)
+            raise ScheduleError(f"parallelism for {name!r}: not a dense, conv or affine node of graph "
+                                f"{graph.name!r} (those are: {kernels})")
+        full = _parallelism(node)
+        if not isinstance(p, int) or not 1 <= p <= full:
+            raise ScheduleError(f"parallelism {p!r} for node {name!r}: between 1 and {full} multiply-accumulates "
+                                "per clock (its full output pixel)")
 
 
 def _spatial(v: Value) -> bool:
@@ -141,7 +159,7 @@ class _Stage:
     emits: np.ndarray  # (positions,): True where the position produces an output transfer
 
 
-def _plan_stream(graph: Graph) -> tuple[dict[str, ValuePlan], dict[str, _Stage]]:
+def _plan_stream(graph: Graph, parallelism: dict[str, int]) -> tuple[dict[str, ValuePlan], dict[str, _Stage]]:
     values: dict[str, ValuePlan] = {}
     for v in graph.inputs:
         values[v.name] = _value(v, "stream" if _spatial(v) else "vector")
@@ -150,7 +168,7 @@ def _plan_stream(graph: Graph) -> tuple[dict[str, ValuePlan], dict[str, _Stage]]
         inputs = [values[name] for name in node.inputs]
         kind = _kind(node, inputs)
         values[node.output.name] = _value(node.output, "vector" if kind in ("vector", "collect") else "stream")
-        stages[node.name] = _stage(node, kind, inputs, values[node.output.name])
+        stages[node.name] = _stage(node, kind, inputs, values[node.output.name], parallelism.get(node.name))
     return values, stages
 
 
@@ -180,7 +198,7 @@ def _spatial_only(node: Node) -> bool:
     return setting[-1] == 1 if node.op == "upsample" else list(setting[-1]) == [0, 0]
 
 
-def _stage(node: Node, kind: str, inputs: list[ValuePlan], out: ValuePlan) -> _Stage:
+def _stage(node: Node, kind: str, inputs: list[ValuePlan], out: ValuePlan, macs: int | None) -> _Stage:
     x = inputs[0]
     buffer = 0
     if kind == "vector":
@@ -194,7 +212,10 @@ def _stage(node: Node, kind: str, inputs: list[ValuePlan], out: ValuePlan) -> _S
         reads, emits, buffer = _window(node, x)
     else:
         reads, emits, buffer = _resample(node, x, out)
-    plan = NodePlan(node.name, node.op, kind, len(emits), 1, 1, buffer, buffer * x.bits, [], _parallelism(node))
+    full = _parallelism(node)
+    macs = macs or full
+    ii = -(-full // macs) if full else 1
+    plan = NodePlan(node.name, node.op, kind, len(emits), ii, ii, buffer, buffer * x.bits, [], macs)
     return _Stage(plan, reads, emits)
 
 
@@ -321,7 +342,7 @@ def check_stream(graph: Graph, plan: Schedule, stall: float = 0.0, gaps: float =
     """Run the model with the FIFO depths `plan` chose (not unbounded), the outputs taken only with probability
     1 - stall per clock and the inputs offered with probability 1 - gaps: the clocks two images take, or a
     ScheduleError if the design would deadlock. What the RTL tests do with real backpressure, in Python."""
-    values, stages = _plan_stream(graph)
+    values, stages = _plan_stream(graph, {n.node: n.parallelism for n in plan.nodes if n.parallelism})
     capacities = {(name, node.name, k): plan.node(node.name).fifo_depths[k] + 1
                   for node in graph.nodes for k, name in enumerate(node.inputs)}
     rng = np.random.default_rng(seed)
@@ -351,6 +372,7 @@ def _simulate(graph: Graph, values: dict[str, ValuePlan], plans: dict[str, _Stag
               for n in graph.nodes]
     sources = [(values[v.name].transfers, outputs[v.name]) for v in graph.inputs]
     position = [0] * len(stages)
+    busy = [0] * len(stages)  # a stage with an initiation interval of ii clocks rests after each output
     sent = [0] * len(sources)
     done = {name: [] for name in graph.outputs}
     want = {name: values[name].transfers * IMAGES for name in graph.outputs}
@@ -363,7 +385,11 @@ def _simulate(graph: Graph, values: dict[str, ValuePlan], plans: dict[str, _Stag
                 done[name].append(t)
         for k in reversed(range(len(stages))):
             stage, ins, outs = stages[k]
-            position[k] = _step(stage, ins, outs, position[k], t)
+            if t >= busy[k]:
+                moved = _step(stage, ins, outs, position[k], t)
+                if moved != position[k] and stage.emits[position[k] % len(stage.emits)]:
+                    busy[k] = t + stage.plan.ii
+                position[k] = moved
         for k, (count, outs) in enumerate(sources):
             if sent[k] < count * IMAGES and all(e.room() for e in outs) and offer():
                 for e in outs:
@@ -390,7 +416,7 @@ def _step(stage: _Stage, ins: list[_Edge], outs: list[_Edge], position: int, t: 
         e.pop(t)
     if stage.emits[u]:
         for e in outs:
-            e.push(t)
+            e.push(t + stage.plan.ii - 1)  # computed over ii clocks, then registered
     return position + 1
 
 
