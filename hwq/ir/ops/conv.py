@@ -59,20 +59,47 @@ class Conv(KernelOp):
         dtype = fastest_carrier(max(node.attrs["magnitude_bits"], acc.width, x_type.width))
         k = shift_left(as_carrier(kernel.mantissa, dtype), acc.frac - x_type.frac - kernel.type.frac)
         padded = window.padded(as_carrier(x, dtype), 0)
-        cin_g, cout_g = kernel.shape[-2], kernel.shape[-1] // groups
-        k = k.reshape(window.taps * cin_g, kernel.shape[-1])
-        batch = x.shape[-1]
-        parts = []
-        for g in range(groups):
-            # im2col with the contraction first: (taps, cin_g, *out, batch), so one GEMM over (positions, batch)
-            cols = np.empty((window.taps, cin_g, *out, batch), dtype=dtype)
-            for t, view in enumerate(window.taps_of(padded[..., g * cin_g:(g + 1) * cin_g, :], out)):
-                cols[t] = np.moveaxis(view, -2, 0)
-            kg = k[:, g * cout_g:(g + 1) * cout_g].T  # (cout_g, taps * cin_g)
-            parts.append(kg @ cols.reshape(window.taps * cin_g, -1))  # (cout_g, positions * batch)
-        y = np.concatenate(parts, axis=0) if groups > 1 else parts[0]
+        if groups == x.shape[-2] and groups > 1:
+            y = _depthwise(window, padded, k, out)
+        else:
+            y = np.concatenate([_grouped(window, padded, k, out, groups, g) for g in range(groups)], axis=-2)
         if "bias" in node.params:
             b = node.params["bias"]
             y += shift_left(as_carrier(b.mantissa, dtype), acc.frac - b.type.frac)[:, None]
-        y = np.ascontiguousarray(np.moveaxis(y.reshape(kernel.shape[-1], *out, batch), 0, -2))
         return as_carrier(y, carrier(acc))
+
+
+# The evaluation is exact in any order (magnitude_bits bounds every partial sum); these pick the fastest order.
+SMALL_CONTRACTION = 24  # taps x channels at most this: one small GEMM per position beats one big im2col GEMM
+
+
+def _grouped(window: Window, padded: np.ndarray, k: np.ndarray, out: tuple[int, ...], groups: int,
+             g: int) -> np.ndarray:
+    """Group g's output channels, (*out, cout_g, batch)."""
+    cin_g, cout_g = k.shape[-2], k.shape[-1] // groups
+    x = padded[..., g * cin_g:(g + 1) * cin_g, :]
+    kg = k[..., g * cout_g:(g + 1) * cout_g].reshape(window.taps * cin_g, cout_g).T  # (cout_g, taps * cin_g)
+    batch, positions = x.shape[-1], math.prod(out)
+    if window.taps * cin_g <= SMALL_CONTRACTION:
+        # (positions, taps * cin_g, batch): a batched GEMM whose result is already laid out (*out, cout, batch)
+        stacked = np.stack(list(window.taps_of(x, out)), axis=len(out))  # (*out, taps, cin_g, batch)
+        y = np.matmul(kg, stacked.reshape(positions, window.taps * cin_g, batch))
+        return y.reshape(*out, cout_g, batch)
+    # im2col with the contraction first, (taps, cin_g, *out, batch): one GEMM over (positions, batch)
+    cols = np.empty((window.taps, cin_g, *out, batch), dtype=x.dtype)
+    for t, view in enumerate(window.taps_of(x, out)):
+        cols[t] = np.moveaxis(view, -2, 0)
+    y = kg @ cols.reshape(window.taps * cin_g, -1)  # (cout_g, positions * batch)
+    return np.moveaxis(y.reshape(cout_g, *out, batch), 0, -2)
+
+
+def _depthwise(window: Window, padded: np.ndarray, k: np.ndarray, out: tuple[int, ...]) -> np.ndarray:
+    """groups = channels: per tap, every channel times its multiplier's weights, accumulated elementwise."""
+    channels = padded.shape[-2]
+    multiplier = k.shape[-1] // channels
+    weights = k.reshape(window.taps, channels, multiplier)
+    y = None
+    for t, view in enumerate(window.taps_of(padded, out)):
+        term = view[..., :, None, :] * weights[t][..., None]  # (*out, channels, multiplier, batch)
+        y = term if y is None else y + term
+    return y.reshape(*out, channels * multiplier, padded.shape[-1])
