@@ -22,11 +22,15 @@ def emit_verilog(graph: Graph, output_dir: str | Path, overwrite: bool = False, 
     The project holds rtl/ (one module per node, the hwq_round and hwq_saturate helpers, the top
     module named after the graph), tb/ (test vectors from hwq.sim and a plain Verilog testbench),
     a Makefile that reruns the check without Python hwq, and graph.json.
+
+    io: "parallel" (every value at once), "stream" (AXI4-Stream ports, one pixel per transfer: see
+    hwq.backends.verilog.stream) or "auto" (the schedule's choice, hwq.passes.schedule.choose_io).
     """
     graph.validate()
     if choose_io(graph, io) == "stream":
-        raise ValueError(f"graph {graph.name!r}: streaming Verilog (io='stream') is not printed yet; pass "
-                         "io='parallel'")
+        from hwq.backends.verilog.stream import emit_stream
+
+        return emit_stream(graph, output_dir, overwrite=overwrite)
     d = design(graph)
     m_in, m_out = test_vectors(graph, CHECK_VECTORS)
     files = {**rtl_files(d), **check_files(d, m_in, m_out), "graph.json": graph.to_json() + "\n"}

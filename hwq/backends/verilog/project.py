@@ -41,12 +41,21 @@ class VerilogProject(Project):
 
     @classmethod
     def open(cls, path: str | Path) -> VerilogProject:
-        """The project in an existing folder (from its graph.json)."""
+        """The project in an existing folder (from its graph.json; a streaming one has a schedule.json too)."""
         from hwq.backends.verilog.design import top_names
 
         graph = Graph.from_json(Path(path) / "graph.json")
         names = top_names(graph)
+        if (Path(path) / "schedule.json").is_file():
+            from hwq.backends.verilog.stream.project import StreamProject
+
+            return StreamProject(graph, Path(path).resolve(), names.top)
         return cls(graph, Path(path).resolve(), names.top, names.inputs, names.outputs)
+
+    @property
+    def public_ports(self) -> list[str]:
+        """The top's ports cocotb drives and reads."""
+        return [*CONTROL_PORTS, *self.input_ports, *self.output_ports]
 
     @property
     def build_dir(self) -> Path:
@@ -64,8 +73,7 @@ class VerilogProject(Project):
             return self
         if self.build_dir.exists():
             shutil.rmtree(self.build_dir)
-        verilator.build(self.sources, self.top, self.build_dir,
-                        ports=[*CONTROL_PORTS, *self.input_ports, *self.output_ports])
+        verilator.build(self.sources, self.top, self.build_dir, ports=self.public_ports)
         stamp.write_text(digest)
         return self
 

@@ -11,11 +11,16 @@ from hwq.backends.verilog.round_rules import ROUND_RULES
 from hwq.backends.verilog.vectors import hex_lines, pack_ports
 
 
+def helper_files() -> dict[str, str]:
+    """rtl/hwq_round.v and rtl/hwq_saturate.v, which node modules instantiate."""
+    mode_chars = max(len(r.mode) for r in ROUND_RULES)
+    return {"rtl/hwq_round.v": render("verilog/hwq_round.v.j2", rules=ROUND_RULES, mode_chars=mode_chars),
+            "rtl/hwq_saturate.v": render("verilog/hwq_saturate.v.j2")}
+
+
 def rtl_files(d: Design) -> dict[str, str]:
     """rtl/<module>.v for every module, and rtl/files.f listing them in compile order."""
-    mode_chars = max(len(r.mode) for r in ROUND_RULES)
-    files = {"rtl/hwq_round.v": render("verilog/hwq_round.v.j2", rules=ROUND_RULES, mode_chars=mode_chars),
-             "rtl/hwq_saturate.v": render("verilog/hwq_saturate.v.j2")}
+    files = helper_files()
     for view in d.nodes:
         files[f"rtl/{view.module}.v"] = render(view.template, v=view)
     files[f"rtl/{d.top}.v"] = render("verilog/top.v.j2", d=d)

@@ -1,0 +1,145 @@
+"""StreamProject: a streaming Verilog design (io="stream"), built with Verilator and run through cocotb, its AXI4-Stream
+ports driven by cocotbext-axi (the testbench sim/hwq_axis.py)."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from hwq.backends.verilog import verilator
+from hwq.backends.verilog.project import VerilogProject
+from hwq.backends.verilog.stream.ports import AxisPort, axis_ports
+from hwq.backends.verilog.vectors import pack, unpack
+from hwq.ir import Graph
+from hwq.passes.schedule import schedule
+
+TESTBENCH = "hwq_axis"  # the cocotb module in sim/
+
+
+@dataclass
+class StreamRun:
+    """What one run through the testbench measured, in clocks."""
+
+    images: int
+    stall: float
+    gaps: float
+    clocks: int  # from the first input transfer to the last output transfer
+    latency: int  # of the first image: from its first input transfer to its last output transfer
+    clocks_per_image: float  # the steady state: between the last transfers of consecutive images
+
+
+class StreamProject(VerilogProject):
+    """rtl/ (the primitives, one module per node's arithmetic, the streaming top), tb/ with one image per line of
+    test vectors and an AXI4-Stream testbench, a Makefile, schedule.json.
+
+    run_ports() sends every image through the AXI4-Stream inputs as one frame, with random gaps in tvalid
+    (probability `gaps` per clock) and random backpressure on the outputs (probability `stall`), and collects
+    one frame per image from each output; `last_run` holds the clocks it took.
+    """
+
+    stall = 0.2
+    gaps = 0.2
+    seed = 0
+
+    def __init__(self, graph: Graph, path: Path, top: str, inputs: list[AxisPort] | None = None,
+                 outputs: list[AxisPort] | None = None):
+        if inputs is None or outputs is None:
+            inputs, outputs = axis_ports(graph, schedule(graph, "stream"))
+        super().__init__(graph, path, top, [p.prefix for p in inputs], [p.prefix for p in outputs])
+        self.axis_inputs, self.axis_outputs = inputs, outputs
+        self.last_run: StreamRun | None = None
+
+    @property
+    def public_ports(self) -> list[str]:
+        return ["clk", "rst", *(s for p in self.axis_inputs + self.axis_outputs for s in p.signals)]
+
+    def run_ports(self, ports: list[np.ndarray], stall: float | None = None, gaps: float | None = None,
+                  seed: int | None = None, expected: list[np.ndarray] | None = None) -> list[np.ndarray]:
+        """Input-port mantissas (batch, size) per input -> output mantissas (batch, size) per output, every image
+        streamed through the AXI4-Stream ports (see the class). With `expected` output mantissas, the testbench
+        compares every image itself and fails (SimulationError) naming the first that differs."""
+        stall = self.stall if stall is None else stall
+        gaps = self.gaps if gaps is None else gaps
+        batch = len(ports[0])
+        if batch == 0:
+            return [np.zeros((0, v.size), dtype=np.int64) for v in self.graph.output_values]
+        self.compile()
+        plan = schedule(self.graph, "stream")
+        longest = max([plan.clocks_per_image, *(p.transfers for p in self.axis_inputs + self.axis_outputs)])
+        timeout = int(10 * (batch + 2) * longest / ((1 - stall) * (1 - gaps))) + 4 * plan.latency + 10_000
+        with tempfile.TemporaryDirectory(prefix="run-", dir=self.build_dir) as tmp:
+            work = Path(tmp)
+            spec = {"inputs": [], "outputs": [], "stall": stall, "gaps": gaps, "timeout_clocks": timeout,
+                    "seed": self.seed if seed is None else seed, "report": str(work / "report.json")}
+            for k, (p, m) in enumerate(zip(self.axis_inputs, ports, strict=True)):
+                (work / f"in{k}.hex").write_text(_frames(p, m))
+                spec["inputs"].append({"prefix": p.prefix, "file": str(work / f"in{k}.hex")})
+            for k, p in enumerate(self.axis_outputs):
+                spec["outputs"].append({"prefix": p.prefix, "file": str(work / f"out{k}.hex"), "images": batch})
+                if expected is not None:
+                    (work / f"want{k}.hex").write_text(_frames(p, expected[k]))
+                    spec["outputs"][-1]["expected"] = str(work / f"want{k}.hex")
+            (work / "spec.json").write_text(json.dumps(spec))
+            failure = None
+            try:
+                verilator.run_test(TESTBENCH, self.top, self.build_dir, work,
+                                   {"HWQ_AXIS_SPEC": str(work / "spec.json")})
+            except verilator.SimulationError as e:
+                failure = e
+            texts = [(work / f"out{k}.hex").read_text() if (work / f"out{k}.hex").is_file() else ""
+                     for k in range(len(self.axis_outputs))]
+            report = json.loads((work / "report.json").read_text()) if (work / "report.json").is_file() else None
+        if failure is not None:
+            raise failure
+        self.last_run = _timing(report, batch, stall, gaps)
+        return [_images(p, text, batch, v.type.signed)
+                for p, text, v in zip(self.axis_outputs, texts, self.graph.output_values, strict=True)]
+
+
+def _frames(p: AxisPort, m: np.ndarray) -> str:
+    """One image per line: its transfers' tdata, little-endian bytes, in hex."""
+    m = np.asarray(m).reshape(len(m), p.transfers, -1)
+    words = pack(m.reshape(len(m) * p.transfers, -1), p.element_bits)
+    size = p.tdata_bits // 8
+    lines = []
+    for i in range(len(m)):
+        lines.append(b"".join(w.to_bytes(size, "little") for w in words[i * p.transfers:(i + 1) * p.transfers]).hex())
+    return "".join(line + "\n" for line in lines)
+
+
+def _images(p: AxisPort, text: str, batch: int, signed: bool) -> np.ndarray:
+    """The frames an output received -> mantissas (batch, size); a frame of the wrong length is a misplaced tlast."""
+    size = p.tdata_bits // 8
+    frames = [bytes.fromhex(line) for line in text.split()]
+    if len(frames) != batch:
+        raise verilator.SimulationError(f"{p.prefix}: {batch} images in, {len(frames)} frames out")
+    words = []
+    for i, f in enumerate(frames):
+        if len(f) != size * p.transfers:
+            raise verilator.SimulationError(f"{p.prefix}: image {i} came as a frame of {len(f) // size} transfers, "
+                                            f"not {p.transfers} (tlast misplaced)")
+        for t in range(p.transfers):
+            w = int.from_bytes(f[t * size:(t + 1) * size], "little")
+            if w >> p.bits:
+                raise verilator.SimulationError(f"{p.prefix}: image {i} transfer {t} has nonzero padding bits")
+            words.append(w)
+    elements = p.bits // p.element_bits
+    return unpack(words, elements, p.element_bits, signed).reshape(batch, p.transfers * elements)
+
+
+def _timing(report: dict, images: int, stall: float, gaps: float) -> StreamRun:
+    """Clocks from the testbench's frame times: a source's frame starts at the clock edge where it first drives
+    tvalid (the transfer happens at the next edge), a sink's frame ends at the edge of its last transfer; so
+    an image taking L clocks, its first transfer in clock 0 and its last in clock L - 1, ends L edges later."""
+    first = min(f[0] for frames in report["inputs"] for f in frames[:1])
+    ends = [[f[1] for f in frames] for frames in report["outputs"]]
+    latency = max(e[0] for e in ends) - first
+    steady = max((e[-1] - e[0]) / (len(e) - 1) for e in ends) if images > 1 else float(latency)
+    return StreamRun(images, stall, gaps, max(e[-1] for e in ends) - first, latency, steady)
+
+
+__all__ = ["StreamProject", "StreamRun"]
