@@ -12,6 +12,9 @@ PYTEST_ARGS ?=
 .PHONY: setup demo test test-fast lint bench clean
 
 setup: $(STAMP)
+	@command -v yosys >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  { apt-get install -y -qq yosys >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq yosys; } \
+	    >/dev/null 2>&1; } || true; }
 	@$(PY) -m hwq.toolchain fetch >/dev/null
 	@$(PY) -m hwq.backends.verilog.warm >/dev/null
 	@$(PY) -m hwq.hardware_cost.warm >/dev/null

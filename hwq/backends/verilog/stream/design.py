@@ -87,6 +87,7 @@ class StreamDesign:
     sections: list[Section] = field(default_factory=list)
     nodes: list[NodeView] = field(default_factory=list)  # the arithmetic, one module per node that has some
     schedule: Schedule | None = None
+    node_modules: dict[str, str] = field(default_factory=dict)  # node name -> its arithmetic's module
 
     @property
     def modules(self) -> list[str]:
@@ -136,6 +137,7 @@ class _Builder:
             d.sections.append(section)
             if view is not None:
                 d.nodes.append(view)
+                d.node_modules[node.name] = view.module
         return d
 
     def _link(self, base: str, bits: int, data_suffix: str = "") -> Link:
