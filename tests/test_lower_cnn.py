@@ -21,6 +21,7 @@ from hwq.layers import (
     QConv1D,
     QConv2D,
     QConv2DBatchnorm,
+    QConv2DTranspose,
     QDense,
     QDenseBatchnorm,
     QDepthwiseConv2D,
@@ -199,3 +200,15 @@ def test_layers_that_cannot_be_lowered_are_named(layer, kind):
 
 def test_qdense_on_a_convolution_output():
     _equal(_model((4, 4, 2), QConv2D(3, 2, name="c", **W), QDense(2, name="d", **W)))
+
+
+@pytest.mark.parametrize("padding, strides, output_padding, dilation", [
+    ("valid", 1, None, 1), ("valid", 2, None, 1), ("same", 2, None, 1), ("same", 3, None, 1), ("valid", 2, 1, 1),
+    ("same", 2, 1, 1), ("valid", 1, None, 2), ("same", 1, None, 2)])
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_qconv2d_transpose(padding, strides, output_padding, dilation, data_format):
+    shape = (4, 5, 2) if data_format == "channels_last" else (2, 4, 5)
+    layer = QConv2DTranspose(3, (3, 2), strides=strides, padding=padding, output_padding=output_padding,
+                             dilation_rate=dilation, data_format=data_format, name="ct", **W)
+    graph = _equal(_model(shape, layer))
+    assert [n.op for n in graph.nodes if n.op in ("pad", "conv")] == ["pad", "conv"]

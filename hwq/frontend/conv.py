@@ -1,5 +1,6 @@
-"""Convolutions -> conv nodes: QConv1D/2D, QDepthwiseConv2D, QSeparableConv1D/2D and the folded QConv2DBatchnorm
-and QDepthwiseConv2DBatchnorm (with the constants their inference quantizes); then the layer's activation."""
+"""Convolutions -> conv nodes: QConv1D/2D, QDepthwiseConv2D, QSeparableConv1D/2D, QConv2DTranspose (a pad that
+spreads the input, then a conv) and the folded QConv2DBatchnorm and QDepthwiseConv2DBatchnorm (with the
+constants their inference quantizes); then the layer's activation."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import numpy as np
 
 from hwq.frontend.activation import lower_activation
 from hwq.frontend.context import LoweringContext
+from hwq.frontend.errors import UnsupportedLayerError
 from hwq.frontend.spatial import as_tuple, resolved_padding, to_channels_last, to_layer_format
 from hwq.frontend.weights import Weights, quantized_weights
 from hwq.ir import IntTensor, Value
@@ -44,6 +46,49 @@ def lower_separable(ctx: LoweringContext, layer, inputs: list[Value]) -> Value:
     params = {"kernel": pw.tensor} | ({"bias": bias} if bias is not None else {})
     y = ctx.add(layer.name, make_node("conv", name, [mid], out, attrs, params))
     return lower_activation(ctx, layer, layer.activation, to_layer_format(ctx, layer, y))
+
+
+def lower_conv_transpose(ctx: LoweringContext, layer, inputs: list[Value]) -> Value:
+    """QConv2DTranspose as what it computes: the input spread out (stride - 1 zeros between pixels) and padded
+    (a pad node), then a stride-1 convolution with the kernel flipped in space and its channel axes swapped."""
+    kernel = quantized_weights(layer, "kernel", np.asarray(layer.kernel), layer.kernel_quantizer_internal)
+    k = kernel.tensor  # Keras' (*taps, filters, input channels)
+    x = to_channels_last(ctx, layer, inputs[0])
+    rank = len(k.shape) - 2
+    strides, dilation = as_tuple(layer.strides, rank), as_tuple(layer.dilation_rate, rank)
+    output_padding = as_tuple(layer.output_padding, rank) if layer.output_padding is not None else (None,) * rank
+    pairs = [_transposed_padding(layer, n, kk, s, d, op)
+             for n, kk, s, d, op in zip(x.shape[:-1], k.shape[:rank], strides, dilation, output_padding, strict=True)]
+    name, out = ctx.names_for(layer, "_spread")
+    spread = ctx.add(layer.name, make_node("pad", name, [x], out, {"padding": [*pairs, [0, 0]],
+                                                                   "interior": [s - 1 for s in strides] + [0]}))
+    flipped = np.swapaxes(k.mantissa[tuple(slice(None, None, -1) for _ in range(rank))], -1, -2)
+    conv = Weights(IntTensor(np.ascontiguousarray(flipped), k.type), kernel.kind)
+    bias = _bias(layer)
+    attrs = {"strides": [1] * rank, "dilation": list(dilation), "padding": [[0, 0]] * rank, "groups": 1,
+             "multiplier": conv.multiplier}
+    params = {"kernel": conv.tensor} | ({"bias": bias} if bias is not None else {})
+    name, out = ctx.names_for(layer)
+    y = ctx.add(layer.name, make_node("conv", name, [spread], out, attrs, params))
+    return lower_activation(ctx, layer, layer.activation, to_layer_format(ctx, layer, y))
+
+
+def _transposed_padding(layer, n: int, k: int, s: int, d: int, output_padding: int | None) -> list[int]:
+    """[before, after] around the spread input so that a valid stride-1 convolution gives Keras' output size:
+    the forward convolution's padding, mirrored (TensorFlow's conv2d_transpose is that convolution's gradient)."""
+    reach = (k - 1) * d + 1
+    if layer.padding.lower() == "valid":
+        out = (n - 1) * s + reach + (max(reach, s) - reach if output_padding is None else output_padding)
+        forward_lo = 0
+    else:
+        out = n * s if output_padding is None else (n - 1) * s + reach - 2 * (reach // 2) + output_padding
+        forward_lo = max((n - 1) * s + reach - out, 0) // 2
+    before = reach - 1 - forward_lo
+    after = out + reach - 1 - before - ((n - 1) * s + 1)
+    if before < 0 or after < 0:
+        raise UnsupportedLayerError(f"layer {layer.name!r} (QConv2DTranspose): its padding and output_padding "
+                                    "would crop the spread input; hwq lowers the ones that pad it")
+    return [before, after]
 
 
 def _conv_layer(ctx: LoweringContext, layer, x: Value, kernel: Weights, bias: IntTensor | None, groups: int) -> Value:

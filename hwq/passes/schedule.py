@@ -194,6 +194,10 @@ def _kind(node: Node, inputs: list[ValuePlan]) -> str:
 
 
 def _spatial_only(node: Node) -> bool:
+    """A resampling of the grid alone (channels untouched; a pad without interior zeros, which would spread
+    the pixels: those are collected)."""
+    if node.op == "pad" and any(node.attrs.get("interior") or []):
+        return False
     setting = node.attrs[{"pad": "padding", "crop": "cropping", "upsample": "size"}[node.op]]
     return setting[-1] == 1 if node.op == "upsample" else list(setting[-1]) == [0, 0]
 

@@ -1,4 +1,4 @@
-"""Random quantized Keras CNNs of hwq layers: convolutions (plain, depthwise, separable; random kernels,
+"""Random quantized Keras CNNs of hwq layers: convolutions (plain, depthwise, separable, transposed; random kernels,
 strides, padding, dilation), pools, zero padding, cropping, upsampling, residual adds, then a flatten and a
 dense — widths 2-12 bits, so Keras' float32 forward pass stays exact (drawn again when it would not)."""
 
@@ -12,7 +12,7 @@ import keras
 import numpy as np
 
 import hwq
-from hwq.layers import QActivation, QConv2D, QDense, QDepthwiseConv2D, QSeparableConv2D
+from hwq.layers import QActivation, QConv2D, QConv2DTranspose, QDense, QDepthwiseConv2D, QSeparableConv2D
 from hwq.quantizers import quantized_bits, quantized_relu
 
 
@@ -40,7 +40,7 @@ class _Blocks:
 
     def conv(self, x):
         rng = self.rng
-        kind = int(rng.integers(0, 3))
+        kind = int(rng.integers(0, 4))
         k = int(rng.integers(1, 4))
         stride = int(rng.integers(1, 3))
         padding = str(rng.choice(["valid", "same"]))
@@ -56,6 +56,9 @@ class _Blocks:
             layer = QDepthwiseConv2D(k, depth_multiplier=int(rng.integers(1, 3)), name=self.name("dw"),
                                      depthwise_quantizer=w["kernel_quantizer"], bias_quantizer=w["bias_quantizer"],
                                      activation=self.activation(), **common)
+        elif kind == 3:
+            layer = QConv2DTranspose(int(rng.integers(1, 4)), k, strides=stride, padding=padding,
+                                     name=self.name("convt"), activation=self.activation(), **self.weights())
         else:
             w = self.weights()
             layer = QSeparableConv2D(int(rng.integers(1, 4)), k, name=self.name("sep"),

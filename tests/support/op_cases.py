@@ -199,6 +199,16 @@ def _movement_case(op: str, key: str, draw):
     return case
 
 
+def _pad_case(rng, prefix):
+    """Zeros around each axis, and now and then between neighbours too (a transposed convolution's input)."""
+    x = _input(rng, prefix, 0, _shape(rng))
+    attrs = {"padding": _pad_amounts(rng, x.shape)}
+    if rng.integers(0, 2):
+        attrs["interior"] = [int(e) for e in rng.integers(0, 3, size=len(x.shape))]
+    node = make_node("pad", f"{prefix}_op", [x], f"{prefix}_y", attrs)
+    return [x], [_widened(rng, node, integer=False, frac=False)]
+
+
 def _pad_amounts(rng, shape):
     return [[int(rng.integers(0, 3)), int(rng.integers(0, 3))] for _ in shape]
 
@@ -236,7 +246,7 @@ OP_CASES: dict[str, Callable[[np.random.Generator, str], tuple[list[Value], list
     "scale": scale_case,
     "conv": conv_case,
     "pool": pool_case,
-    "pad": _movement_case("pad", "padding", _pad_amounts),
+    "pad": lambda rng, prefix: _pad_case(rng, prefix),
     "crop": _movement_case("crop", "cropping", _crop_amounts),
     "upsample": _movement_case("upsample", "size", lambda rng, shape: [int(k) for k in rng.integers(1, 4, len(shape))]),
     "affine": affine_case,

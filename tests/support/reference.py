@@ -197,9 +197,11 @@ def _shifted(idx, pairs):
 
 def _pad(node, xs, vals):
     v, out = vals[0], node.output
+    gaps = node.attrs.get("interior") or [0] * len(v.shape)
     result = [0] * out.size
     for idx in _index(v.shape):
-        result[_flat(out.shape, _shifted(idx, node.attrs["padding"]))] = xs[0][_flat(v.shape, idx)]
+        spread = [i * (e + 1) for i, e in zip(idx, gaps, strict=True)]
+        result[_flat(out.shape, _shifted(spread, node.attrs["padding"]))] = xs[0][_flat(v.shape, idx)]
     return result
 
 

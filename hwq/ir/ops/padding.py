@@ -24,16 +24,31 @@ def _pairs(node, key: str, rank: int) -> list[tuple[int, int]]:
 @register
 class Pad(Movement):
     name = "pad"
-    attrs = ("padding",)
-    doc = "zeros around each axis: padding[k] = [before, after] for axis k (batch not counted)"
+    attrs = ("padding",)  # and interior, optional: zeros between neighbours, per axis (0 by default)
+    doc = ("zeros around each axis (padding[k] = [before, after]) and, optionally, interior[k] zeros between "
+           "neighbours along axis k (a transposed convolution's spread input); batch not counted")
 
     def infer_shape(self, node, inputs):
         x = inputs[0]
-        return tuple(n + lo + hi for n, (lo, hi) in zip(x.shape, _pairs(node, "padding", len(x.shape)), strict=True))
+        pairs, gaps = _pairs(node, "padding", len(x.shape)), interior_of(node, len(x.shape))
+        return tuple(n + (n - 1) * e + lo + hi for n, e, (lo, hi) in zip(x.shape, gaps, pairs, strict=True))
 
     def evaluate(self, node, xs, types):
         x = xs[0]
-        return np.pad(x, [*_pairs(node, "padding", x.ndim - 1), (0, 0)])
+        rank = x.ndim - 1
+        pairs, gaps = _pairs(node, "padding", rank), interior_of(node, rank)
+        y = np.zeros((*node.output.shape, x.shape[-1]), dtype=x.dtype)
+        y[tuple(slice(lo, lo + (n - 1) * (e + 1) + 1, e + 1)
+                for n, e, (lo, _) in zip(x.shape, gaps, pairs, strict=False))] = x
+        return y
+
+
+def interior_of(node, rank: int) -> list[int]:
+    """The pad node's interior zeros per axis (all 0 when it has none)."""
+    gaps = node.attrs.get("interior") or [0] * rank
+    if not isinstance(gaps, list | tuple) or len(gaps) != rank or not all(isinstance(e, int) and e >= 0 for e in gaps):
+        raise IRError(f"node {node.name!r} (pad): interior {gaps!r} must hold {rank} integers >= 0")
+    return list(gaps)
 
 
 @register

@@ -10,15 +10,22 @@ from __future__ import annotations
 from hwq.backends.hls.loops import index_vars, subscript
 from hwq.backends.hls.ops.context import PrintContext, Printed, op_template
 from hwq.ir import Node
+from hwq.ir.ops.padding import interior_of
 
 
 def print_pad(ctx: PrintContext, node: Node) -> Printed:
+    """Output element i reads input (i - before) / (interior + 1) where that divides and lies in the input."""
     (x,) = ctx.inputs(node)
     loops = ctx.loops(node.output.shape)
     at, tests = [], []
-    for i, n, (before, after) in zip(index_vars(len(x.shape)), x.shape, node.attrs["padding"], strict=True):
-        at.append(f"{i} - {before}" if before else i)
-        tests += ([f"{i} >= {before}"] if before else []) + ([f"{i} < {before + n}"] if after else [])
+    gaps = interior_of(node, len(x.shape))
+    for i, n, e, (before, after) in zip(index_vars(len(x.shape)), x.shape, gaps, node.attrs["padding"],
+                                        strict=True):
+        shifted = f"({i} - {before})" if before else i
+        at.append(f"{shifted} / {e + 1}" if e else shifted)
+        last = before + (n - 1) * (e + 1)
+        tests += ([f"{i} >= {before}"] if before else []) + ([f"{i} <= {last}"] if after else [])
+        tests += [f"{shifted} % {e + 1} == 0"] if e else []
     fields = {"loops": loops, "y": ctx.array(node.output) + loops.index, "x": ctx.array(x) + subscript(at),
               "inside": " && ".join(tests)}
     return Printed(op_template("pad"), f"pad {x.shape} -> {node.output.shape} with zeros", fields)

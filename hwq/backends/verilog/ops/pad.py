@@ -7,6 +7,7 @@ from typing import ClassVar
 from hwq.backends.verilog.ops.window import pad_sources
 from hwq.backends.verilog.ops.wiring import WiringView, make_view
 from hwq.ir import Node, Value
+from hwq.ir.ops.padding import interior_of
 
 
 class PadView(WiringView):
@@ -15,5 +16,7 @@ class PadView(WiringView):
 
 def pad_view(node: Node, module: str, inputs: list[Value]) -> PadView:
     padding = [tuple(p) for p in node.attrs["padding"]]
-    how = f"{inputs[0].shape} -> {node.output.shape}, zeros around each axis: {[list(p) for p in padding]}"
-    return make_view(PadView, node, module, inputs, pad_sources(inputs[0].shape, padding), [0], how)
+    gaps = interior_of(node, len(inputs[0].shape))
+    how = f"{inputs[0].shape} -> {node.output.shape}, zeros around each axis: {[list(p) for p in padding]}" + \
+        (f", and {gaps} between neighbours" if any(gaps) else "")
+    return make_view(PadView, node, module, inputs, pad_sources(inputs[0].shape, padding, gaps), [0], how)

@@ -20,11 +20,17 @@ from hwq.ir.ops.windows import Window
 PADDED = "xp"
 
 
-def pad_sources(shape: tuple[int, ...], padding: list[tuple[int, int]]) -> list[tuple[int, int] | None]:
-    """Element j of the value padded by `padding` (a (before, after) pair per axis) is element sources[j][1]
-    of input 0, or None where it is padding."""
-    index = np.pad(np.arange(math.prod(shape)).reshape(shape), padding, constant_values=-1).ravel()
-    return [(0, int(i)) if i >= 0 else None for i in index]
+def pad_sources(shape: tuple[int, ...], padding: list[tuple[int, int]],
+                interior: list[int] | None = None) -> list[tuple[int, int] | None]:
+    """Element j of the value padded by `padding` (a (before, after) pair per axis) and `interior` zeros between
+    neighbours (per axis) is element sources[j][1] of input 0, or None where it is padding."""
+    gaps = interior or [0] * len(shape)
+    out = [n + (n - 1) * e + lo + hi for n, e, (lo, hi) in zip(shape, gaps, padding, strict=True)]
+    index = np.full(out, -1, dtype=np.int64)
+    index[tuple(slice(lo, lo + (n - 1) * (e + 1) + 1, e + 1) for n, e, (lo, _) in zip(shape, gaps, padding,
+                                                                                     strict=True))] = \
+        np.arange(math.prod(shape)).reshape(shape)
+    return [(0, int(i)) if i >= 0 else None for i in index.ravel()]
 
 
 @dataclass
