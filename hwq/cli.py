@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 
 
-def load_graph(path: str, input_type: str | None = None):
-    """An IR graph from a saved IR (.json) or a Keras model file (.keras)."""
+def load_graph(path: str, input_type: str | None = None, until: str | None = None):
+    """An IR graph from a saved IR (.json) or a Keras model file (.keras), lowered up to `until`."""
     from hwq.ir import Graph
 
     if path.endswith(".json"):
@@ -23,14 +23,14 @@ def load_graph(path: str, input_type: str | None = None):
     import hwq.layers  # noqa: F401  (registers hwq's layers and quantizers with Keras)
 
     model = keras.saving.load_model(path, compile=False)
-    return hwq.lower(model, input_type=input_type)
+    return hwq.lower(model, input_type=input_type, until=until)
 
 
 def cmd_convert(args) -> int:
     import hwq
 
-    graph = load_graph(args.model, args.input_type)
-    prj = hwq.emit(graph, args.output, backend=args.backend, overwrite=args.overwrite)
+    graph = load_graph(args.model, args.input_type, args.until)
+    prj = hwq.emit(graph, args.output, backend=args.backend, overwrite=args.overwrite, io=args.io)
     print(f"wrote {args.backend} project to {prj.path}")
     if args.compile:
         prj.compile()
@@ -48,7 +48,7 @@ def _sim_inputs(paths: list[str], graph):
 
 
 def cmd_sim(args) -> int:
-    graph = load_graph(args.model, args.input_type)
+    graph = load_graph(args.model, args.input_type, args.until)
     y = graph.simulate(_sim_inputs(args.input, graph))
     outputs = dict(zip(graph.outputs, y if isinstance(y, list) else [y], strict=True))
     if args.output and len(outputs) > 1:
@@ -66,15 +66,15 @@ def cmd_sim(args) -> int:
 
 
 def cmd_report(args) -> int:
-    graph = load_graph(args.model, args.input_type)
-    print(graph.summary())
+    graph = load_graph(args.model, args.input_type, args.until)
+    print(graph.summary(io=args.io))
     if args.json:
         graph.to_json(args.json)
         print(f"wrote the data type map to {args.json}")
     if args.output:
         from hwq.report import write_report
 
-        paths = write_report(graph, args.output, yosys=args.yosys, dsp=args.dsp)
+        paths = write_report(graph, args.output, yosys=args.yosys, dsp=args.dsp, io=args.io)
         print(f"wrote {paths['html']} and {paths['json']}")
     return 0
 
@@ -83,7 +83,8 @@ def cmd_sweep(args) -> int:
     from hwq.sweep import sweep
 
     results, paths = sweep(args.model, args.data, args.layers, args.bits, args.output, epochs=args.epochs,
-                           scheduler=args.scheduler, jobs=args.jobs, yosys=args.yosys, input_type=args.input_type)
+                           scheduler=args.scheduler, jobs=args.jobs, yosys=args.yosys, input_type=args.input_type,
+                           until=args.until)
     print(f"{len(results)} points; wrote {paths['csv']}, {paths['json']} and {paths['plot']}")
     return 0
 
@@ -96,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("model", help="a .keras model of hwq layers, or an hwq IR .json")
         sp.add_argument("--input-type", help="type of the input port when the model has no input quantizer, "
                                              "e.g. 'ap_fixed<16,6>'")
+        sp.add_argument("--until", help="the last layer to lower (a model ending in a softmax: its logits layer)")
 
     c = sub.add_parser("convert", help="emit an HLS or Verilog project")
     model_args(c)
@@ -103,6 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--backend", choices=["vitis", "catapult", "verilog"], default="vitis")
     c.add_argument("--overwrite", action="store_true", help="replace an existing project folder")
     c.add_argument("--compile", action="store_true", help="also build the C-sim library / Verilator model")
+    c.add_argument("--io", choices=["auto", "parallel", "stream"], default="auto",
+                   help="architecture: every value at once, images streamed pixel by pixel, or chosen by size")
     c.set_defaults(func=cmd_convert)
 
     s = sub.add_parser("sim", help="run the bit-exact simulator on inputs from a .npy file")
@@ -122,12 +126,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with -o: synthesise every node module and the top (all), the top only (total), every "
                         "node module and sum them (nodes: much quicker for large designs), or nothing")
     r.add_argument("--dsp", action="store_true", help="with -o: let Yosys infer DSP48 blocks (default: LUTs only)")
+    r.add_argument("--io", choices=["auto", "parallel", "stream"], default="auto",
+                   help="the architecture to report (as emit chooses it)")
     r.set_defaults(func=cmd_report)
 
     w = sub.add_parser("sweep", help="re-quantize layers over a grid of weight bit widths: accuracy, energy, "
                                      "resources per point, CSV/JSON and a Pareto plot")
     w.add_argument("model", help="a .keras model of hwq layers")
     w.add_argument("--input-type", help="type of the input port when the model has no input quantizer")
+    w.add_argument("--until", help="the last layer to lower (a model ending in a softmax: its logits layer)")
     w.add_argument("--data", required=True, help=".npz with x_test, y_test (labels or one-hot); "
                                                  "x_train, y_train for fine-tuning (optional)")
     w.add_argument("--layers", nargs="+", required=True, help="layers whose kernel and bias quantizers change")

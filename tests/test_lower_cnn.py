@@ -212,3 +212,19 @@ def test_qconv2d_transpose(padding, strides, output_padding, dilation, data_form
                              dilation_rate=dilation, data_format=data_format, name="ct", **W)
     graph = _equal(_model(shape, layer))
     assert [n.op for n in graph.nodes if n.op in ("pad", "conv")] == ["pad", "conv"]
+
+
+def test_cli_takes_until_and_io(tmp_path, capsys):
+    from hwq.cli import main
+
+    model = _model((6, 6, 1), QConv2D(2, 3, name="c", **W), keras.layers.Flatten(name="f"),
+                   QDense(3, name="logits", **W), keras.layers.Activation("softmax", name="probs"))
+    path = tmp_path / "cnn.keras"
+    model.save(path)
+    assert main(["report", str(path)]) == 1  # the softmax has no exact form
+    assert "until='logits'" in capsys.readouterr().err
+    assert main(["report", str(path), "--until", "logits", "--io", "stream"]) == 0
+    out = capsys.readouterr().out
+    assert "io=stream" in out and "window" in out
+    assert main(["convert", str(path), "--until", "logits", "--io", "parallel", "-o", str(tmp_path / "prj"),
+                 "--backend", "catapult"]) == 0

@@ -22,6 +22,7 @@ class PointSpec:
     epochs: int = 0
     yosys: bool = False
     input_type: str | None = None
+    until: str | None = None  # the last layer lowered (a model ending in a softmax: its logits)
 
 
 @dataclass
@@ -59,7 +60,7 @@ def run_point(spec: PointSpec) -> PointResult:
     if spec.epochs > 0:
         notes.append(_fine_tune(model, data, spec.epochs))
     acc = accuracy(model, data.x_test, data.y_test)
-    graph = hwq.lower(model, input_type=spec.input_type)
+    graph = hwq.lower(model, input_type=spec.input_type, until=spec.until)
     est = estimate(graph)
     energy, note = node_energy(graph)
     if energy is None:
@@ -69,7 +70,7 @@ def run_point(spec: PointSpec) -> PointResult:
     if spec.yosys:
         from hwq.hardware_cost import measure
 
-        result.yosys_luts = measure(graph, per_node=False).total.luts
+        result.yosys_luts = measure(graph, per_node=False, io="auto").total.luts
     keras.backend.clear_session()  # a worker runs many points: drop this one's graph state
     return result
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import copy
 
-WEIGHT_QUANTIZERS = ("kernel_quantizer", "bias_quantizer")
+# every weight quantizer of QDense, QConv*, QDepthwiseConv2D, the separable and folded layers
+WEIGHT_QUANTIZERS = ("kernel_quantizer", "depthwise_quantizer", "pointwise_quantizer", "bias_quantizer")
 
 
 def requantized_config(config: dict, bits: int, layer: str) -> dict:
@@ -27,7 +28,8 @@ def requantized_config(config: dict, bits: int, layer: str) -> dict:
         q["config"]["bits"] = int(bits)
         changed = True
     if not changed:
-        raise ValueError(f"layer {layer!r} has no kernel or bias quantizer to re-quantize")
+        raise ValueError(f"layer {layer!r} has no kernel or bias quantizer to re-quantize (it looks for "
+                         f"{', '.join(WEIGHT_QUANTIZERS)})")
     return config
 
 

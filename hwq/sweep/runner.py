@@ -16,12 +16,12 @@ from hwq.sweep.point import PointResult, PointSpec, run_point
 
 
 def grid(model: str | Path, data: str | Path, layers: Sequence[str], bits: Sequence[int], epochs: int = 0,
-         yosys: bool = False, input_type: str | None = None) -> list[PointSpec]:
+         yosys: bool = False, input_type: str | None = None, until: str | None = None) -> list[PointSpec]:
     """Every combination of a bit width per layer (len(bits) ** len(layers) points)."""
     if not layers or not bits:
         raise ValueError("a sweep needs at least one layer and one bit width")
     model, data = str(Path(model).resolve()), str(Path(data).resolve())
-    return [PointSpec(k, model, data, tuple(zip(layers, combo, strict=True)), epochs, yosys, input_type)
+    return [PointSpec(k, model, data, tuple(zip(layers, combo, strict=True)), epochs, yosys, input_type, until)
             for k, combo in enumerate(itertools.product(bits, repeat=len(layers)))]
 
 
