@@ -76,6 +76,23 @@ def test_random_cnns_verilog_parallel(cases, tmp_path):
         np.testing.assert_array_equal(y, g.simulate(x[:VERILOG_IMAGES]), err_msg=graph.outputs[k])
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("verilator")
+def test_random_cnns_verilog_streamed(cases, tmp_path):
+    """The same CNNs as images streamed pixel by pixel through AXI4-Stream ports, under random backpressure."""
+    _check_stream(cases, tmp_path)
+
+
+def _check_stream(cases, tmp_path: Path) -> None:
+    graph = union([g for g, _ in cases], name="cnns")
+    prj = hwq.emit(graph, tmp_path / "stream", backend="verilog", io="stream").compile()
+    got = prj.predict([x[:VERILOG_IMAGES] for _, x in cases])
+    for k, ((g, x), y) in enumerate(zip(cases, got, strict=True)):
+        np.testing.assert_array_equal(y, g.simulate(x[:VERILOG_IMAGES]), err_msg=graph.outputs[k])
+
+
 @pytest.mark.sweep
 def test_many_random_cnns(tmp_path):
-    _check_backends(_lowered(SWEEP_SEEDS), tmp_path, verilog=True)
+    cases = _lowered(SWEEP_SEEDS)
+    _check_backends(cases, tmp_path, verilog=True)
+    _check_stream(cases, tmp_path)
