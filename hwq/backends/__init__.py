@@ -31,9 +31,7 @@ def emit(graph: Graph, output_dir: str | Path, backend: str = "vitis", overwrite
     if backend in ("vitis", "catapult"):
         from hwq.backends.hls import emit_hls
 
-        if io == "stream":
-            raise ValueError("the HLS backends print io='parallel' so far; io='stream' is for Verilog")
-        return emit_hls(graph, output_dir, flavour=backend, overwrite=overwrite)
+        return emit_hls(graph, output_dir, flavour=backend, overwrite=overwrite, io=io)
     from hwq.backends.verilog import emit_verilog
 
     return emit_verilog(graph, output_dir, overwrite=overwrite, io=io)

@@ -1,4 +1,8 @@
-"""HLS C++ backend: one renderer, a flavour per vendor (Vitis ap_fixed, Catapult ac_fixed), an {op: printer} table."""
+"""HLS C++ backend: one renderer, a flavour per vendor (Vitis ap_fixed, Catapult ac_fixed), an {op: printer} table.
+
+io="parallel" prints one function computing every value at once (program.py); io="stream" a dataflow design of
+one stage per node over pixel streams (stream/), its stages printing their arithmetic with the same op printers.
+"""
 
 from hwq.backends.hls.compiler import HLSCompileError
 from hwq.backends.hls.emit import emit_hls

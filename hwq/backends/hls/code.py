@@ -116,6 +116,13 @@ class CProgram:
         one_line = f"{self.top}({', '.join(args)})"
         return one_line if len(one_line) <= SIGNATURE_LINE else f"{self.top}(\n    " + ",\n    ".join(args) + ")"
 
+    io = "parallel"
+
+    @property
+    def harness_decls(self) -> list[str]:
+        """What the bridge and testbench declare to run the top: one array per port."""
+        return [p.local_decl for p in self.inputs + self.outputs]
+
     @property
     def call(self) -> str:
         """The call the bridge and testbench make, on their own port arrays."""

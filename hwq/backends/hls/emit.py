@@ -17,24 +17,34 @@ from hwq.toolchain import ToolchainError, cache_dir
 
 
 def emit_hls(graph: Graph, output_dir: str | Path, flavour: str | Flavour = "vitis", overwrite: bool = False,
-             n_vectors: int = 256, seed: int = 0) -> HLSProject:
+             n_vectors: int = 256, seed: int = 0, io: str = "parallel") -> HLSProject:
     """Write the HLS project for `graph` into output_dir, with `n_vectors` test vectors (hwq.backends.vectors).
 
-    An existing empty folder is written into; a non-empty one is kept unless overwrite=True. A failure
-    leaves no folder behind.
+    `io`: "parallel" (one pipelined function computing every value at once), "stream" (a dataflow design of
+    one stage per node over pixel streams, as hwq.passes.schedule plans it) or "auto" (the schedule's choice,
+    hwq.passes.schedule.choose_io). An existing empty folder is written into; a non-empty one is kept unless
+    overwrite=True. A failure leaves no folder behind.
     """
+    from hwq.passes.schedule import choose_io, schedule
+
     if n_vectors < 1:
         raise ValueError("n_vectors must be at least 1")
     fl = get_flavour(flavour)
-    prg = build_program(graph, fl)
+    io = choose_io(graph, io)
     try:
         include = str(fl.include_dir())
     except ToolchainError:  # headers not fetched yet: the Makefile still names where they will be
         include = str(cache_dir() / "include" / fl.header_kind)
+    if io == "stream":
+        from hwq.backends.hls.stream import build_stream_program, render_stream_project
+
+        prg, render = build_stream_program(graph, fl, schedule(graph, "stream")), render_stream_project
+    else:
+        prg, render = build_program(graph, fl), render_project
     m_in, m_out = test_vectors(graph, n_vectors, seed)
-    files = render_project(prg, include, graph.to_json(), (concatenated(m_in), concatenated(m_out)))
-    files[PROJECT_FILE] = json.dumps({"format": "hwq-hls-project", "version": 1, "flavour": fl.name,
+    files = render(prg, include, graph.to_json(), (concatenated(m_in), concatenated(m_out)))
+    files[PROJECT_FILE] = json.dumps({"format": "hwq-hls-project", "version": 1, "flavour": fl.name, "io": io,
                                       "top": prg.top, "include_dir": include}, indent=1) + "\n"
     path = write_project(output_dir, files, overwrite=overwrite)
     (path / "run_check.sh").chmod(0o755)
-    return HLSProject(graph, path, fl, prg.top)
+    return HLSProject(graph, path, fl, prg.top, io)

@@ -98,6 +98,45 @@ class Flavour:
     def in_loop(self) -> list[str]:
         return []
 
+    # -- streams (io="stream", hwq.backends.hls.stream) ------------------------------------------
+    # the template that lays out the stages and the top around the shared stage bodies: free functions in a
+    # dataflow region (Vitis) or classes of a hierarchical design (Catapult); the bodies' indentation in it
+    stream_shell = "?"
+    stream_classes = False  # the design a class (its run() the interface), not a function
+    stage_depth = 1
+    stream_headers: tuple[str, ...] = ()  # what the types header includes for the stream class
+    stream_prelude: tuple[str, ...] = ()  # lines after those includes
+    stream_directives: tuple[str, str] | None = None  # (file, template): the tool's directives a project carries
+
+    def stream_type(self, element: str) -> str:
+        """The stream (FIFO) class carrying `element`s."""
+        raise NotImplementedError
+
+    def before_pipeline(self) -> list[str]:
+        """Lines before a stage's position loop."""
+        return []
+
+    def in_pipeline(self) -> list[str]:
+        """Lines first in a stage's position loop."""
+        return []
+
+    def partition(self, array: str, dims: tuple[int, ...]) -> list[str]:
+        """Lines splitting dimensions `dims` (1-based; 0: all) of a stage's local array into registers."""
+        return []
+
+    def dependence(self, array: str, distance: int) -> list[str]:
+        """Lines telling the tool a stage reads back what it wrote to `array` no sooner than `distance` positions
+        later (a line buffer's column comes round once per row)."""
+        return []
+
+    def design_call(self, top: str, args: list[str]) -> str:
+        """How the bridge and testbench run the stream design on their streams (one image)."""
+        return f"{top}({', '.join(args)})"
+
+    def design_locals(self, top: str) -> list[str]:
+        """Declarations the bridge and testbench need besides their streams (a design instance)."""
+        return []
+
     # -- toolchain -------------------------------------------------------------------------------
     def include_dir(self) -> Path:
         return include_dir(self.header_kind)
@@ -149,6 +188,23 @@ class Vitis(Flavour):
     def in_loop(self) -> list[str]:
         return ["#pragma HLS UNROLL"]
 
+    # streams: stages are functions in the top's DATAFLOW region; hls::stream from the project's hwq_stream.h
+    # (the real hls_stream.h where Vitis is installed, else a minimal model for C simulation)
+    stream_shell = "hls/stream/functions.cpp.j2"
+    stream_headers = ("hwq_stream.h",)
+
+    def stream_type(self, element: str) -> str:
+        return f"hls::stream<{element}>"
+
+    def in_pipeline(self) -> list[str]:
+        return ["#pragma HLS PIPELINE II=1"]
+
+    def partition(self, array: str, dims: tuple[int, ...]) -> list[str]:
+        return [f"#pragma HLS ARRAY_PARTITION variable={array} complete dim={d}" for d in dims]
+
+    def dependence(self, array: str, distance: int) -> list[str]:
+        return [f"#pragma HLS DEPENDENCE variable={array} type=inter direction=RAW distance={distance} true"]
+
 
 class Catapult(Flavour):
     name, header_kind, include_env = "catapult", "ac_types", "HWQ_AC_INCLUDE"
@@ -175,6 +231,29 @@ class Catapult(Flavour):
 
     def before_loop(self) -> list[str]:
         return ["#pragma hls_unroll yes"]
+
+    # streams: stages are classes (class-based hierarchy: an interface function `run` each), the top a class
+    # holding the stage instances and the ac_channel FIFOs between them; one design instance per C-sim thread
+    stream_shell = "hls/stream/classes.cpp.j2"
+    stream_classes = True
+    stage_depth = 2
+    stream_headers = ("ac_channel.h",)
+    stream_directives = ("catapult_directives.tcl", "hls/stream/catapult_directives.tcl.j2")  # the FIFO depths
+    # run() is written CCS_BLOCK(run), as SCVerify wants it; without Catapult's header, plain run
+    stream_prelude = ("#if __has_include(<mc_scverify.h>)", "#include <mc_scverify.h>", "#endif", "#ifndef CCS_BLOCK",
+                      "#define CCS_BLOCK(name) name", "#endif")
+
+    def stream_type(self, element: str) -> str:
+        return f"ac_channel<{element}>"
+
+    def before_pipeline(self) -> list[str]:
+        return ["#pragma hls_pipeline_init_interval 1"]
+
+    def design_call(self, top: str, args: list[str]) -> str:
+        return f"hwq_dut.run({', '.join(args)})"
+
+    def design_locals(self, top: str) -> list[str]:
+        return [f"{top} hwq_dut"]
 
 
 def _msb(width: int | str) -> str:

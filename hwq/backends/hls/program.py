@@ -49,7 +49,7 @@ def build_program(graph: Graph, flavour: Flavour) -> CProgram:
     arrays: dict[str, CArray] = {}
     for v in values.values():
         name = namer(v.name)
-        arrays[v.name] = CArray(name, typedef(name, _held_type(v, producers.get(v.name)), f"value {name}"), v.shape)
+        arrays[v.name] = CArray(name, typedef(name, held_type(v, producers.get(v.name)), f"value {name}"), v.shape)
     # an output that later nodes read is computed in a local and copied out last: a top function that
     # reads its own output port back makes HLS tools build an in/out port
     readers = graph.consumers()
@@ -71,7 +71,7 @@ def build_program(graph: Graph, flavour: Flavour) -> CProgram:
     local = [arrays[name] for name in read_back]
     arrays.update(port_arrays)
 
-    held = {v.name: _held_type(v, producers.get(v.name)) for v in values.values()}
+    held = {v.name: held_type(v, producers.get(v.name)) for v in values.values()}
     inputs = _ports(graph.inputs, in_types, "hwq_in", arrays, held, flavour, "input")
     outputs = _ports(graph.output_values, out_types, "hwq_out", arrays, held, flavour, "output")
     types += [CType(p.array.type, p.spelling, f"{side} port {p.value} ({p.shape_text})")
@@ -81,7 +81,7 @@ def build_program(graph: Graph, flavour: Flavour) -> CProgram:
     return CProgram(top, f"HWQ_{top.upper()}", flavour, types, params, local, nodes, inputs, outputs)
 
 
-def _held_type(v: Value, producer: Node | None) -> FixedType:
+def held_type(v: Value, producer: Node | None) -> FixedType:
     """The type a value's array is declared with: its modes only where an op casts into it (and on the input
     ports, where they document how the port was quantized); an assignment into a type with saturation or
     rounding modes would otherwise change an exact result (ap_fixed's SAT_SYM moves the minimum)."""

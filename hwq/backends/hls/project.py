@@ -23,11 +23,12 @@ _MAX_CALL = 1 << 30  # samples per call: the bridge counts in int
 class HLSProject(Project):
     """Vitis (ap_fixed) or Catapult (ac_fixed) C++ for one graph, with its C-sim library and testbench."""
 
-    def __init__(self, graph: Graph, path: str | Path, flavour: str | Flavour, top: str):
+    def __init__(self, graph: Graph, path: str | Path, flavour: str | Flavour, top: str, io: str = "parallel"):
         super().__init__(graph, path)
         self.flavour = get_flavour(flavour)
         self.backend = self.flavour.name
         self.top = top
+        self.io = io  # "parallel" or "stream": the same bridge either way (a stream design is fed pixel by pixel)
         self.library: Path | None = None
         self._lib: ctypes.CDLL | None = None
 
@@ -36,7 +37,7 @@ class HLSProject(Project):
         """A project emitted earlier, read back from its folder."""
         path = Path(path)
         meta = json.loads((path / PROJECT_FILE).read_text())
-        return cls(Graph.from_json(path / "graph.json"), path, meta["flavour"], meta["top"])
+        return cls(Graph.from_json(path / "graph.json"), path, meta["flavour"], meta["top"], meta.get("io", "parallel"))
 
     def compile(self, include_dir: str | Path | None = None, extra_flags: tuple[str, ...] = ()) -> HLSProject:
         """Build and load the C simulation library (g++ -O2 -std=c++17 -shared); skipped when up to date."""

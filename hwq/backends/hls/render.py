@@ -21,7 +21,7 @@ def render_project(prg: CProgram, include_dir: str, graph_json: str,
     ctx = dict(prg=prg, fl=fl, top_pragmas=fl.in_top(prg.arrays), min_per_thread=MIN_SAMPLES_PER_THREAD,
                cxxflags=" ".join(CXXFLAGS), libflags=" ".join(LIBFLAGS),
                make_include=include_dir.replace("$", "$$"), sh_include=shlex.quote(include_dir),
-               n_vectors=len(vectors[0]))
+               n_vectors=len(vectors[0]), extra_headers=[])
     top = prg.top
     return {
         f"firmware/{top}_types.h": render("hls/types.h.j2", **ctx),
@@ -31,8 +31,8 @@ def render_project(prg: CProgram, include_dir: str, graph_json: str,
         "csim/ports.h": render("hls/ports.h.j2", **ctx),
         "csim/bridge.cpp": render("hls/bridge.cpp.j2", **ctx),
         "tb/tb.cpp": render("hls/tb.cpp.j2", **ctx),
-        "tb/input_mantissas.txt": format_vectors(vectors[0], f"input mantissas of {top} ({_columns(prg.inputs)})"),
-        "tb/output_mantissas.txt": format_vectors(vectors[1], f"expected output mantissas ({_columns(prg.outputs)})"),
+        "tb/input_mantissas.txt": format_vectors(vectors[0], f"input mantissas of {top} ({columns(prg.inputs)})"),
+        "tb/output_mantissas.txt": format_vectors(vectors[1], f"expected output mantissas ({columns(prg.outputs)})"),
         "Makefile": render("hls/Makefile.j2", **ctx),
         "run_check.sh": render("hls/run_check.sh.j2", **ctx),
         "README.md": render("hls/README.md.j2", **ctx),
@@ -40,7 +40,7 @@ def render_project(prg: CProgram, include_dir: str, graph_json: str,
     }
 
 
-def _columns(ports) -> str:
+def columns(ports) -> str:
     """What the columns of a vectors file hold, port by port."""
     return "; ".join(f"columns {p.columns}: {p.value} {p.shape_text} {p.spelling}"
                      for p in ports)

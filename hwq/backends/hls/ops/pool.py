@@ -27,13 +27,13 @@ def print_pool(ctx: PrintContext, node: Node) -> Printed:
     fields = {"outs": loops.outs, "init": ctx.loops((channels,), ["j"], 1 + window.rank), "taps": loops.taps,
               "acc": ctx.loops((channels,), ["j"], loops.depth), "mode": mode,
               "y": f"{ctx.array(y)}{loops.out_at}[j]", "x": f"{ctx.array(x)}{loops.at}[j]",
-              "start": _minimum(x.type) if mode == "max" else "0"}
+              "start": minimum_literal(x.type) if mode == "max" else "0"}
     size = "x".join(map(str, window.size))
     how = ("the largest tap inside the input" if mode == "max" else
            f"the exact sum of the taps inside the input, in {ctx.spell(y.type)}")
     return Printed(op_template("pool"), f"{mode} pool {size}, {x.shape} -> {y.shape}: {how}", fields)
 
 
-def _minimum(t: FixedType) -> str:
+def minimum_literal(t: FixedType) -> str:
     """The type's least value as an exact literal: 0, or -2^(width - 1) mantissa steps, a power of two."""
     return exact_literal(-1, t.frac - (t.width - 1)) if t.signed else "0"
