@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from hwq.hardware_cost.estimate import GraphEstimate, NodeEstimate, estimate_node
 from hwq.ir import Graph, Node, Value
+from hwq.ir.local import local_node
 from hwq.passes.schedule import NodePlan, schedule
 
 BRAM_BITS = 36 * 1024  # one RAMB36
@@ -22,8 +23,9 @@ def estimate_stream(graph: Graph, dsp: bool = False) -> GraphEstimate:
     values = graph.values()
     nodes = []
     for node, stage in zip(graph.nodes, plan.nodes, strict=True):
-        per_position = node if stage.kind in ("vector", "collect") else _per_position(node, stage)
-        e = estimate_node(per_position, [values[name].type for name in node.inputs], dsp)
+        local, ins = local_node(node, stage.kind, [values[name] for name in node.inputs]) \
+            if stage.kind != "resample" else (_per_position(node), [])
+        e = estimate_node(local, [values[name].type for name in node.inputs], dsp)
         e = replace(e, node=node.name, latency=stage.latency)
         out = plan.values[node.output.name]
         e.ffs += out.bits + 1  # the stage's output register and its valid
@@ -33,7 +35,7 @@ def estimate_stream(graph: Graph, dsp: bool = False) -> GraphEstimate:
     return GraphEstimate(nodes, output_ffs=0, latency=plan.latency)
 
 
-def _per_position(node: Node, stage: NodePlan) -> Node:
+def _per_position(node: Node) -> Node:
     """The node on one output pixel: its output (1, ..., 1, channels); a pool's op count per pixel."""
     shape = (*([1] * (len(node.output.shape) - 1)), node.output.shape[-1])
     attrs = dict(node.attrs)

@@ -57,7 +57,7 @@ class _Builder:
 
     def pool(self, x: Value) -> Value:
         rank = len(x.shape) - 1
-        size = [int(k) for k in self.rng.integers(1, 3, size=rank)]
+        size = [min(int(k), n) for k, n in zip(self.rng.integers(1, 3, size=rank), x.shape[:-1], strict=True)]
         mode = str(self.rng.choice(["max", "sum"]))
         y = self.add("pool", [x], {"mode": mode, "size": size, "strides": size, "padding": [[0, 0]] * rank})
         return self.narrow(y) if mode == "sum" else y
