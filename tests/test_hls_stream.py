@@ -249,3 +249,22 @@ def test_mnist_cnn_streams(tmp_path) -> None:
     for prj in projects:
         assert prj.io == "stream"  # io="auto": 26 x 26 x 16 feature maps stream
         np.testing.assert_array_equal(prj.predict(x), want, err_msg=prj.backend)
+
+
+def test_parallelism_sets_the_stage_pipelines(tmp_path) -> None:
+    """A kernel stage's parallelism knob becomes its pipeline initiation interval in both flavours; the design
+    still equals simulate."""
+    import numpy as np
+
+    from hwq.sim import simulate_mantissas
+    from test_schedule import _mnist_like
+
+    graph = _mnist_like()
+    for backend, pragma in (("vitis", "#pragma HLS PIPELINE II=4"), ("catapult", "hls_pipeline_init_interval 4")):
+        prj = hwq.emit(graph, tmp_path / backend, backend=backend, io="stream", parallelism={"c1": 9})
+        code = (prj.path / "firmware" / f"{prj.top}.cpp").read_text()
+        assert pragma in code, backend
+        m = np.random.default_rng(0).integers(0, 256, size=(20, 784))
+        np.testing.assert_array_equal(prj.compile().predict_mantissas(m), simulate_mantissas(graph, m))
+    with pytest.raises(ValueError, match="parallelism sets a stream stage"):
+        hwq.emit(graph, tmp_path / "p", backend="vitis", io="parallel", parallelism={"c1": 9})

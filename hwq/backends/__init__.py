@@ -13,13 +13,14 @@ BACKENDS = ("vitis", "catapult", "verilog")
 
 
 def emit(graph: Graph, output_dir: str | Path, backend: str = "vitis", overwrite: bool = False,
-         io: str = "auto") -> Project:
+         io: str = "auto", parallelism: dict[str, int] | None = None) -> Project:
     """Render `graph` as a project in `output_dir` for `backend` ('vitis', 'catapult' or 'verilog').
 
     `io` picks the architecture: "parallel" (every value at once), "stream" (images as pixel streams, see
     hwq.passes.schedule) or "auto" (stream when the graph's feature maps are large). The backend's pass
     pipeline (hwq.passes.PIPELINES) runs first, on a copy: the caller's graph is kept. An existing empty
-    folder is written into; a non-empty one is refused unless overwrite=True.
+    folder is written into; a non-empty one is refused unless overwrite=True. `parallelism`: multiply-accumulates
+    per clock by node name for a stream design's kernel stages (hwq.passes.schedule.schedule).
     """
     from hwq.passes import PIPELINES, run_passes
 
@@ -31,10 +32,11 @@ def emit(graph: Graph, output_dir: str | Path, backend: str = "vitis", overwrite
     if backend in ("vitis", "catapult"):
         from hwq.backends.hls import emit_hls
 
-        return emit_hls(graph, output_dir, flavour=backend, overwrite=overwrite, io=io)
+        return emit_hls(graph, output_dir, flavour=backend, overwrite=overwrite, io=io, parallelism=parallelism)
     from hwq.backends.verilog import emit_verilog
 
-    return emit_verilog(graph, output_dir, overwrite=overwrite, io=io)
+    extra = {"parallelism": parallelism} if parallelism else {}
+    return emit_verilog(graph, output_dir, overwrite=overwrite, io=io, **extra)
 
 
 __all__ = ["emit", "Project", "write_project", "BACKENDS"]

@@ -17,13 +17,15 @@ from hwq.toolchain import ToolchainError, cache_dir
 
 
 def emit_hls(graph: Graph, output_dir: str | Path, flavour: str | Flavour = "vitis", overwrite: bool = False,
-             n_vectors: int = 256, seed: int = 0, io: str = "parallel") -> HLSProject:
+             n_vectors: int = 256, seed: int = 0, io: str = "parallel",
+             parallelism: dict[str, int] | None = None) -> HLSProject:
     """Write the HLS project for `graph` into output_dir, with `n_vectors` test vectors (hwq.backends.vectors).
 
     `io`: "parallel" (one pipelined function computing every value at once), "stream" (a dataflow design of
     one stage per node over pixel streams, as hwq.passes.schedule plans it) or "auto" (the schedule's choice,
     hwq.passes.schedule.choose_io). An existing empty folder is written into; a non-empty one is kept unless
-    overwrite=True. A failure leaves no folder behind.
+    overwrite=True. A failure leaves no folder behind. `parallelism` (stream only): multiply-accumulates per clock
+    by node name (hwq.passes.schedule), printed as each stage's pipeline initiation interval.
     """
     from hwq.passes.schedule import choose_io, schedule
 
@@ -38,8 +40,11 @@ def emit_hls(graph: Graph, output_dir: str | Path, flavour: str | Flavour = "vit
     if io == "stream":
         from hwq.backends.hls.stream import build_stream_program, render_stream_project
 
-        prg, render = build_stream_program(graph, fl, schedule(graph, "stream")), render_stream_project
+        prg, render = build_stream_program(graph, fl, schedule(graph, "stream", parallelism)), render_stream_project
     else:
+        if parallelism:
+            raise ValueError("parallelism sets a stream stage's initiation interval; the parallel design computes "
+                             "every value at once (io='stream' to use it)")
         prg, render = build_program(graph, fl), render_project
     m_in, m_out = test_vectors(graph, n_vectors, seed)
     files = render(prg, include, graph.to_json(), (concatenated(m_in), concatenated(m_out)))

@@ -112,12 +112,12 @@ class Flavour:
         """The stream (FIFO) class carrying `element`s."""
         raise NotImplementedError
 
-    def before_pipeline(self) -> list[str]:
-        """Lines before a stage's position loop."""
+    def before_pipeline(self, ii: int = 1) -> list[str]:
+        """Lines before a stage's position loop, pipelined at initiation interval ii."""
         return []
 
-    def in_pipeline(self) -> list[str]:
-        """Lines first in a stage's position loop."""
+    def in_pipeline(self, ii: int = 1) -> list[str]:
+        """Lines first in a stage's position loop, pipelined at initiation interval ii."""
         return []
 
     def partition(self, array: str, dims: tuple[int, ...]) -> list[str]:
@@ -196,8 +196,8 @@ class Vitis(Flavour):
     def stream_type(self, element: str) -> str:
         return f"hls::stream<{element}>"
 
-    def in_pipeline(self) -> list[str]:
-        return ["#pragma HLS PIPELINE II=1"]
+    def in_pipeline(self, ii: int = 1) -> list[str]:
+        return [f"#pragma HLS PIPELINE II={ii}"]
 
     def partition(self, array: str, dims: tuple[int, ...]) -> list[str]:
         return [f"#pragma HLS ARRAY_PARTITION variable={array} complete dim={d}" for d in dims]
@@ -246,8 +246,8 @@ class Catapult(Flavour):
     def stream_type(self, element: str) -> str:
         return f"ac_channel<{element}>"
 
-    def before_pipeline(self) -> list[str]:
-        return ["#pragma hls_pipeline_init_interval 1"]
+    def before_pipeline(self, ii: int = 1) -> list[str]:
+        return [f"#pragma hls_pipeline_init_interval {ii}"]
 
     def design_call(self, top: str, args: list[str]) -> str:
         return f"hwq_dut.run({', '.join(args)})"

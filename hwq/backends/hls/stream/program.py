@@ -86,14 +86,14 @@ def build_stream_program(graph: Graph, flavour: Flavour, plan: Schedule) -> Stre
         return Link(values[name], stream, structs[name], element[name])
 
     def stage(base: str, lbl: str, comment: str, ins: list[Link], outs: list[str], out_struct: str, body: Body,
-              head: bool = False) -> None:
-        text = render(f"hls/stream/{body.template}.cpp.j2", s=SimpleNamespace(**body.fields), fl=flavour)
+              head: bool = False, ii: int = 1) -> None:
+        text = render(f"hls/stream/{body.template}.cpp.j2", s=SimpleNamespace(**body.fields), fl=_Paced(flavour, ii))
         params.extend(body.params)
         decls = [f"{flavour.stream_type(i.struct)}& {i.stream}" for i in ins]
         decls += [f"{flavour.stream_type(out_struct)}& {s}" for s in outs]
         stages.append(CStage(namer(base), namer(f"{base}_inst"), lbl, comment, decls,
                              [i.stream for i in ins] + outs, indent(text.rstrip("\n"), flavour.stage_depth - 1),
-                             flavour.before_pipeline() if head else []))
+                             flavour.before_pipeline(ii) if head else []))
 
     for name in forks:
         x = link(name, cname[name])
@@ -107,12 +107,30 @@ def build_stream_program(graph: Graph, flavour: Flavour, plan: Schedule) -> Stre
         out = link(node.output.name, cname[node.output.name])
         sinks = writes[node.output.name]
         body = _body(writer, node, p, ins, out, sinks, [plan.values[i.value.name].form for i in ins])
-        stage(label(node), label(node), _comment(node, p), ins, sinks, out.struct, body, head=p.kind == "vector")
+        stage(label(node), label(node), _comment(node, p), ins, sinks, out.struct, body, head=p.kind == "vector",
+              ii=p.ii)
 
     inputs = _ports(graph.inputs, "hwq_in", cname, structs, held, plan, flavour, "input")
     outputs = _ports(graph.output_values, "hwq_out", cname, structs, held, plan, flavour, "output")
     return StreamProgram(top, f"HWQ_{top.upper()}", flavour, types, struct_list, params, channels, stages, inputs,
                          outputs, _plan_lines(graph, plan, channels))
+
+
+class _Paced:
+    """The flavour, with its pipeline pragmas at a stage's initiation interval (the schedule's II: a node's
+    parallelism knob; the tool then shares the multipliers over II clocks)."""
+
+    def __init__(self, flavour: Flavour, ii: int):
+        self._flavour, self._ii = flavour, ii
+
+    def __getattr__(self, name: str):
+        return getattr(self._flavour, name)
+
+    def before_pipeline(self) -> list[str]:
+        return self._flavour.before_pipeline(self._ii)
+
+    def in_pipeline(self) -> list[str]:
+        return self._flavour.in_pipeline(self._ii)
 
 
 def _streams(graph: Graph, plan: Schedule, namer: Namer, cname: dict[str, str], structs: dict[str, str],
