@@ -254,10 +254,9 @@ def test_mnist_cnn_streams(tmp_path) -> None:
 def test_parallelism_sets_the_stage_pipelines(tmp_path) -> None:
     """A kernel stage's parallelism knob becomes its pipeline initiation interval in both flavours; the design
     still equals simulate."""
-    import numpy as np
+    from test_schedule import _mnist_like
 
     from hwq.sim import simulate_mantissas
-    from test_schedule import _mnist_like
 
     graph = _mnist_like()
     for backend, pragma in (("vitis", "#pragma HLS PIPELINE II=4"), ("catapult", "hls_pipeline_init_interval 4")):
