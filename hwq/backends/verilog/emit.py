@@ -10,12 +10,13 @@ from hwq.backends.verilog.project import VerilogProject
 from hwq.backends.verilog.render import check_files, rtl_files
 from hwq.backends.writer import write_project
 from hwq.ir import Graph
-from hwq.passes.schedule import choose_io
+from hwq.passes.schedule import ScheduleError, choose_io, schedule
 
 CHECK_VECTORS = 256
 
 
-def emit_verilog(graph: Graph, output_dir: str | Path, overwrite: bool = False, io: str = "auto") -> VerilogProject:
+def emit_verilog(graph: Graph, output_dir: str | Path, overwrite: bool = False, io: str = "auto",
+                 parallelism: dict[str, int] | None = None) -> VerilogProject:
     """Render `graph` as a Verilog project in output_dir (an empty or new folder; a non-empty one only with
     overwrite=True).
 
@@ -25,12 +26,23 @@ def emit_verilog(graph: Graph, output_dir: str | Path, overwrite: bool = False, 
 
     io: "parallel" (every value at once), "stream" (AXI4-Stream ports, one pixel per transfer: see
     hwq.backends.verilog.stream) or "auto" (the schedule's choice, hwq.passes.schedule.choose_io).
+
+    parallelism: multiply-accumulates per clock by dense, conv or affine node name (hwq.passes.schedule): a
+    streaming stage computes each output position over ceil(full / parallelism) clocks with fewer multipliers.
+    The parallel top computes everything at once, so there it must be full (or not given).
     """
     graph.validate()
-    if choose_io(graph, io) == "stream":
+    io = choose_io(graph, io)
+    if io == "stream":
         from hwq.backends.verilog.stream import emit_stream
 
-        return emit_stream(graph, output_dir, overwrite=overwrite)
+        return emit_stream(graph, output_dir, overwrite=overwrite, parallelism=parallelism)
+    if parallelism:
+        full = schedule(graph, io, parallelism)  # checks the settings: an invalid one is the schedule's error
+        slow = [name for name, p in parallelism.items() if p < full.node(name).parallelism]
+        if slow:
+            raise ScheduleError(f"graph {graph.name!r}: the parallel Verilog top computes every node at once; "
+                                f"parallelism below full (for {', '.join(slow)}) needs io='stream'")
     d = design(graph)
     m_in, m_out = test_vectors(graph, CHECK_VECTORS)
     files = {**rtl_files(d), **check_files(d, m_in, m_out), "graph.json": graph.to_json() + "\n"}

@@ -18,8 +18,14 @@ class AffineView(DenseView):
 
 
 def affine_view(node: Node, module: str, inputs: list[Value]) -> AffineView:
+    matrix = affine_matrix(node)
+    what = f"affine per channel of the last axis, {len(matrix)} x {ap_spelling(inputs[0].type)} in"
+    return row_view(AffineView, node, module, inputs, matrix, what)
+
+
+def affine_matrix(node: Node) -> np.ndarray:
+    """The kernel of one row of the last axis as a diagonal matrix of mantissas."""
     kernel = node.params["kernel"].mantissa
     matrix = np.zeros((kernel.size, kernel.size), dtype=object)
     np.fill_diagonal(matrix, [int(v) for v in kernel])
-    what = f"affine per channel of the last axis, {kernel.size} x {ap_spelling(inputs[0].type)} in"
-    return row_view(AffineView, node, module, inputs, matrix, what)
+    return matrix

@@ -44,15 +44,9 @@ def conv_view(node: Node, module: str, inputs: list[Value]) -> ConvView:
     kernel, groups = node.params["kernel"], node.attrs["groups"]
     window = conv_window(node)
     cin, cout = x.shape[-1], kernel.shape[-1]
-    cin_g, cout_g = kernel.shape[-2], cout // groups
     win = windows(x, window, node.output.shape[:-1], 0)
-    # the kernel over one window: row (tap, input channel), column output channel; zero outside a group
-    taps = kernel.mantissa.reshape(window.taps, cin_g, cout)
-    matrix = np.zeros((window.taps, cin, cout), dtype=object)
-    for g in range(groups):
-        matrix[:, g * cin_g:(g + 1) * cin_g, g * cout_g:(g + 1) * cout_g] = taps[:, :, g * cout_g:(g + 1) * cout_g]
     labels = [f"tap {list(t)} channel {c}" for t, _ in win.taps for c in range(cin)]
-    sums = kernel_sums(matrix.reshape(-1, cout), kernel.type, node.params.get("bias"), x.type, acc, "win", "yr",
+    sums = kernel_sums(conv_matrix(node, cin), kernel.type, node.params.get("bias"), x.type, acc, "win", "yr",
                        labels)
 
     tap_bits, window_bits = cin * x.width, window.taps * cin * x.width
@@ -70,3 +64,16 @@ def conv_view(node: Node, module: str, inputs: list[Value]) -> ConvView:
     return ConvView(module, comment, [x], output_bus(node), win.source if win.pad else None, win.pad,
                     win.positions, window_bits, gathers, row_bits, sums.width, sums.operands, sums.outputs,
                     f"y[p*{row_bits} +: {row_bits}]")
+
+
+def conv_matrix(node: Node, cin: int) -> np.ndarray:
+    """The kernel over one window: row (tap, input channel), taps row-major; column output channel; zero outside
+    an output channel's group. (taps * cin, cout) mantissas."""
+    kernel, groups = node.params["kernel"], node.attrs["groups"]
+    cin_g, cout = kernel.shape[-2], kernel.shape[-1]
+    cout_g = cout // groups
+    taps = kernel.mantissa.reshape(-1, cin_g, cout)
+    matrix = np.zeros((len(taps), cin, cout), dtype=object)
+    for g in range(groups):
+        matrix[:, g * cin_g:(g + 1) * cin_g, g * cout_g:(g + 1) * cout_g] = taps[:, :, g * cout_g:(g + 1) * cout_g]
+    return matrix.reshape(-1, cout)

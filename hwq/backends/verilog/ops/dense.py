@@ -30,10 +30,15 @@ class DenseView(NodeView):
 
 
 def dense_view(node: Node, module: str, inputs: list[Value]) -> DenseView:
+    matrix = dense_matrix(node)
+    what = f"dense over the last axis, {matrix.shape[0]} x {ap_spelling(inputs[0].type)} in"
+    return row_view(DenseView, node, module, inputs, matrix, what)
+
+
+def dense_matrix(node: Node) -> np.ndarray:
+    """The kernel mantissas of one row of the last axis: (n_in, n_out)."""
     kernel = node.params["kernel"]
-    n_in, n_out = kernel.shape[0], kernel.shape[1]
-    what = f"dense over the last axis, {n_in} x {ap_spelling(inputs[0].type)} in"
-    return row_view(DenseView, node, module, inputs, kernel.mantissa.reshape(n_in, n_out), what)
+    return kernel.mantissa.reshape(kernel.shape[0], kernel.shape[1])
 
 
 def row_view(cls: type[DenseView], node: Node, module: str, inputs: list[Value], matrix: np.ndarray,

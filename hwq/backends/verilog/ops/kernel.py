@@ -50,16 +50,10 @@ def kernel_sums(matrix: np.ndarray, kernel_type: FixedType, bias: IntTensor | No
     holds kernel mantissas (n_in, n_out), `src` is a bus of x_type elements; labels[i] names input i in
     the comments (x[i] by default)."""
     w = acc.width
-    # the verifier proved the accumulator's grid at least as fine as the products' and the bias's
-    kshift = acc.frac - x_type.frac - kernel_type.frac
+    constants, offsets = kernel_words(matrix, kernel_type, bias, x_type, acc)
     n_in, n_out = matrix.shape
-    constants = [[wrap_signed(int(v) << kshift, w) for v in row] for row in matrix]
-    offsets = [None] * n_out if bias is None else [int(v) << (acc.frac - bias.type.frac)
-                                                   for v in bias.mantissa.reshape(-1)]
     used = [i for i in range(n_in) if any(constants[i])]
-    kept = "cut to" if w < x_type.width else ("sign-extended to" if x_type.signed else "zero-extended to")
-    operands = [Operand(f"x{i}", extend(Bits.of_element(src, i, x_type.width), x_type.signed, w),
-                        f"{labels[i] if labels else f'x[{i}]'} {kept} {w} bits") for i in used]
+    operands = kernel_operands(used, x_type, w, src, labels)
     outputs = []
     for j in range(n_out):
         terms: list[tuple[int, str | None]] = [(constants[i][j], f"x{i}") for i in used]
@@ -67,6 +61,30 @@ def kernel_sums(matrix: np.ndarray, kernel_type: FixedType, bias: IntTensor | No
             terms.append((offsets[j], None))
         outputs.append(Output(element(dst, j, w), sum_lines(terms, w)))
     return Sums(w, operands, outputs)
+
+
+def kernel_words(matrix: np.ndarray, kernel_type: FixedType, bias: IntTensor | None, x_type: FixedType,
+                 acc: FixedType) -> tuple[list[list[int]], list[int | None]]:
+    """The weights and the bias as words of the accumulator: constants[i][j] (matrix[i, j] on the accumulator's
+    grid, modulo 2^W) and offsets[j] (bias[j % bias.size] on that grid: the bias of one row of outputs repeats
+    for each row; None for every j when there is no bias)."""
+    w = acc.width
+    # the verifier proved the accumulator's grid at least as fine as the products' and the bias's
+    kshift = acc.frac - x_type.frac - kernel_type.frac
+    constants = [[wrap_signed(int(v) << kshift, w) for v in row] for row in matrix]
+    n_out = matrix.shape[1]
+    if bias is None:
+        return constants, [None] * n_out
+    words = [int(v) << (acc.frac - bias.type.frac) for v in bias.mantissa.reshape(-1)]
+    return constants, [words[j % len(words)] for j in range(n_out)]
+
+
+def kernel_operands(used: list[int], x_type: FixedType, w: int, src: str,
+                    labels: list[str] | None = None) -> list[Operand]:
+    """`x<i>`: element i of the bus `src` as a w-bit word (sign- or zero-extended, or cut), for each i in used."""
+    kept = "cut to" if w < x_type.width else ("sign-extended to" if x_type.signed else "zero-extended to")
+    return [Operand(f"x{i}", extend(Bits.of_element(src, i, x_type.width), x_type.signed, w),
+                    f"{labels[i] if labels else f'x[{i}]'} {kept} {w} bits") for i in used]
 
 
 def kernel_note(node: Node, nonzero: int, products: int) -> list[str]:
@@ -81,7 +99,7 @@ def kernel_note(node: Node, nonzero: int, products: int) -> list[str]:
     ]
 
 
-def sum_lines(terms: list[tuple[int, str | None]], width: int) -> list[str]:
+def sum_lines(terms: list[tuple[int, str | None]], width: int, per_line: int = TERMS_PER_LINE) -> list[str]:
     """`a * 8'sd3 - b + $signed({c[5:0], 2'b0}) + 8'sd5` over several lines; constants taken modulo 2^width,
     zeros left out."""
     parts = []
@@ -91,14 +109,14 @@ def sum_lines(terms: list[tuple[int, str | None]], width: int) -> list[str]:
             continue
         # -2^(width-1) is its own negation modulo 2^width: no sign to pull out
         sign = "-" if c < 0 and c != -(1 << (width - 1)) else "+"
-        parts.append((sign, _term(operand, abs(c), width)))
+        parts.append((sign, constant_term(operand, abs(c), width)))
     if not parts:
         return [f"{width}'sd0"]
     words = [("-" if parts[0][0] == "-" else "") + parts[0][1]] + [f"{s} {t}" for s, t in parts[1:]]
-    return [" ".join(words[k:k + TERMS_PER_LINE]) for k in range(0, len(words), TERMS_PER_LINE)]
+    return [" ".join(words[k:k + per_line]) for k in range(0, len(words), per_line)]
 
 
-def _term(operand: str | None, magnitude: int, width: int) -> str:
+def constant_term(operand: str | None, magnitude: int, width: int) -> str:
     """A constant alone (the bias); an operand times a power of two as a shift (wiring, no multiplier);
     else operand * constant. All `width` bits wide, taken modulo 2^width."""
     if operand is None:

@@ -20,23 +20,28 @@ from hwq.passes.schedule import schedule
 CHECK_IMAGES = 256
 
 
-def emit_stream(graph: Graph, output_dir: str | Path, overwrite: bool = False) -> StreamProject:
+def emit_stream(graph: Graph, output_dir: str | Path, overwrite: bool = False,
+                parallelism: dict[str, int] | None = None) -> StreamProject:
     """Render `graph` as a streaming Verilog project in output_dir: rtl/ (the top named after the graph, one
     module per node's arithmetic, the primitives and helpers), tb/ (CHECK_IMAGES images of test vectors and an
-    AXI4-Stream testbench), a Makefile that reruns the check without Python hwq, graph.json and schedule.json."""
+    AXI4-Stream testbench), a Makefile that reruns the check without Python hwq, graph.json and schedule.json.
+
+    parallelism: multiply-accumulates per clock by dense, conv or affine node (hwq.passes.schedule); a node given
+    fewer than its full output pixel computes each position over ii clocks with fewer multipliers
+    (ops/sliced.py). None: every one at full parallelism."""
     graph.validate()
-    plan = schedule(graph, "stream")
+    plan = schedule(graph, "stream", parallelism)
     d = stream_design(graph, plan)
     m_in, m_out = test_vectors(graph, CHECK_IMAGES)
     files = {**rtl_files(d), **check_files(d, m_in, m_out), "graph.json": graph.to_json() + "\n"}
     path = write_project(output_dir, files, overwrite=overwrite)
-    return StreamProject(graph, path, d.top, d.inputs, d.outputs)
+    return StreamProject(graph, path, d.top, d.inputs, d.outputs, parallelism=parallelism or {})
 
 
-def stage_modules(graph: Graph) -> tuple[str, dict[str, str]]:
+def stage_modules(graph: Graph, parallelism: dict[str, int] | None = None) -> tuple[str, dict[str, str]]:
     """The streaming top's name and the module of each node's arithmetic (a pad, crop or upsample stage has
     none: it is wiring and a primitive in the top)."""
-    d = stream_design(graph, schedule(graph, "stream"))
+    d = stream_design(graph, schedule(graph, "stream", parallelism))
     return d.top, dict(d.node_modules)
 
 

@@ -12,6 +12,12 @@ a position's inputs and registers its result in the same clock, a register takes
 is emptied, a fork offers a value to every reader at once. So the FIFO depths it computed are enough, and
 the RTL takes the clocks per image it predicts.
 
+A dense, conv or affine node given less than its full parallelism (schedule(..., parallelism=...)) has an
+initiation interval of ii > 1 clocks: its arithmetic is a clocked module over ii steps (ops/sliced.py) that takes
+its input in step 0 and offers its result in step ii - 1, as the model does. The model's stage rests for those
+clocks at every position, a window's padding positions too, so such a window takes its zeros from a hwq_pad in
+front and its pixels through a gate that the arithmetic closes while busy.
+
 Ports: clk, rst (synchronous, active high), then an AXI4-Stream port per graph input and output (ports.py).
 """
 
@@ -23,10 +29,11 @@ from hwq.backends.names import VERILOG_NAMES, Namer
 from hwq.backends.verilog.design import HELPERS
 from hwq.backends.verilog.ops import VIEWS, NodeView
 from hwq.backends.verilog.ops.base import fill_literal
-from hwq.backends.verilog.stream.local import local_node, window_of
+from hwq.backends.verilog.ops.sliced import sliced_view
+from hwq.backends.verilog.stream.local import buffer_note, grid2, local_node, pair, window_of
 from hwq.backends.verilog.stream.ports import SIGNALS, AxisPort, axis_port, axis_ports, port_prefixes
 from hwq.ir import Graph, IRError, Node
-from hwq.passes.schedule import NodePlan, Schedule, ScheduleError, ValuePlan
+from hwq.passes.schedule import NodePlan, Schedule
 
 PRIMITIVES = ("hwq_fifo", "hwq_fork", "hwq_join", "hwq_window", "hwq_pad", "hwq_crop", "hwq_upsample", "hwq_collect",
               "hwq_last")
@@ -217,23 +224,40 @@ class _Builder:
         if np_.kind == "resample":
             s.instances.append(self._resampler(node, ins[0], y))
             return s, y, None
+        busy = self.wires(f"{node.name}_busy") if np_.ii > 1 else None
         if np_.kind == "window":
-            front = self._window(s, node, ins[0])
+            front = self._window(s, node, ins[0], busy)
         elif np_.kind == "collect":
             front = self._join(s, node, [self._collector(s, node, k, e) for k, e in enumerate(ins)], y.ready)
         else:
             front = self._join(s, node, ins, y.ready)
         local, local_ins = local_node(node, np_.kind, [self.values[n] for n in node.inputs])
+        module = f"{self.top}_{self.modules(node.name)}"
+        if busy is not None:
+            return s, y, self._sliced(s, node, np_, local, local_ins, module, front, y, busy)
         view_of = VIEWS.get(node.op)
         if view_of is None:
             raise IRError(f"node {node.name!r}: the Verilog backend has no {node.op!r}; it knows {', '.join(VIEWS)}")
-        view = view_of(local, f"{self.top}_{self.modules(node.name)}", local_ins)
+        view = view_of(local, module, local_ins)
         pins = [(bus.name, data) for bus, data in zip(view.inputs, front.data, strict=True)]
         s.instances.append(Instance(view.module, self.wires(f"u_{node.name}"), [], [*pins, ("y", y.data)]))
         s.assigns.append((y.valid, front.valid))
         if front.ready != y.ready:
             s.assigns.append((front.ready, y.ready))
         return s, y, view
+
+    def _sliced(self, s: Section, node: Node, np_: NodePlan, local: Node, local_ins: list, module: str,
+                front: _Front, y: Link, busy: str) -> NodeView:
+        """A kernel stage with an initiation interval of ii > 1 clocks: its arithmetic over ii steps (ops/sliced.py),
+        a clocked module with its own handshakes; `busy` holds the stage's front while it computes."""
+        view = sliced_view(local, module, local_ins, np_.ii)
+        s.wires.append(Wire(busy, 1, f"{node.name} computes (steps 1 .. {np_.ii - 1}): the stage takes nothing"))
+        (data,) = front.data
+        s.instances.append(Instance(view.module, self.wires(f"u_{node.name}"), [],
+                                    [("clk", "clk"), ("rst", "rst"), ("in_valid", front.valid),
+                                     ("in_ready", front.ready), ("x", data), ("out_valid", y.valid),
+                                     ("out_ready", y.ready), ("y", y.data), ("busy", busy)]))
+        return view
 
     def _join(self, s: Section, node: Node, ins: list[Link], ready: str) -> _Front:
         """All inputs taken together (a wire when there is one)."""
@@ -247,12 +271,14 @@ class _Builder:
                                      ("out_valid", valid), ("out_ready", ready)]))
         return _Front(valid, ready, [e.data for e in ins])
 
-    def _window(self, s: Section, node: Node, x: Link) -> _Front:
+    def _window(self, s: Section, node: Node, x: Link, busy: str | None = None) -> _Front:
         window = window_of(node)
         vp = self.plan.values[node.inputs[0]]
-        grid = _grid2(vp.grid, node)
-        size, strides, dilation = _pair(window.size), _pair(window.strides), _pair(window.dilation)
+        grid = grid2(vp.grid, node)
+        size, strides, dilation = pair(window.size), pair(window.strides), pair(window.dilation)
         padding = [(0, 0)] * (2 - window.rank) + list(window.padding)
+        if busy is not None:
+            x, grid, padding = self._paced(s, node, x, grid, padding, busy)
         fill = 0
         if node.op == "pool" and node.attrs["mode"] == "max":
             fill = self.values[node.inputs[0]].type.min_mantissa  # never above a real tap (see ops/pool.py)
@@ -272,11 +298,36 @@ class _Builder:
                                      ("out_data", win.data)]))
         return _Front(win.valid, win.ready, [win.data])
 
+    def _paced(self, s: Section, node: Node, x: Link, grid: tuple[int, int], padding: list, busy: str
+               ) -> tuple[Link, tuple[int, int], list]:
+        """The input of a window whose stage rests while its arithmetic is busy: the schedule's model rests at
+        every position, padding ones too, but a window steps through padding without a handshake. So the zeros
+        come from a hwq_pad in front (the same timing: a pad is a one-tap window) and the window, over the padded
+        grid without padding of its own, takes every position's pixel through a gate closed while busy."""
+        vp = self.plan.values[node.inputs[0]]
+        if any(lo or hi for lo, hi in padding):
+            padded = self._link(f"{node.name}_padded", vp.bits)
+            s.wires += [Wire(padded.valid, 1), Wire(padded.ready, 1),
+                        Wire(padded.data, padded.bits, f"{node.inputs[0]} with the conv's zero padding")]
+            s.instances.append(Instance("hwq_pad", self.wires(f"u_{node.name}_pad"),
+                                        [("PB", str(vp.bits)), ("H", str(grid[0])), ("W", str(grid[1])),
+                                         ("PAD_T", str(padding[0][0])), ("PAD_B", str(padding[0][1])),
+                                         ("PAD_L", str(padding[1][0])), ("PAD_R", str(padding[1][1]))],
+                                        [("clk", "clk"), ("rst", "rst"), ("in_valid", x.valid),
+                                         ("in_ready", x.ready), ("in_data", x.data), ("out_valid", padded.valid),
+                                         ("out_ready", padded.ready), ("out_data", padded.data)]))
+            grid = (grid[0] + padding[0][0] + padding[0][1], grid[1] + padding[1][0] + padding[1][1])
+            padding, x = [(0, 0), (0, 0)], padded
+        gated = Link(self.wires(f"{node.name}_gated_valid"), self.wires(f"{node.name}_gated_ready"), x.data, x.bits)
+        s.wires += [Wire(gated.valid, 1, f"closed while {node.name} computes"), Wire(gated.ready, 1)]
+        s.assigns += [(gated.valid, f"{x.valid} & ~{busy}"), (x.ready, f"{gated.ready} & ~{busy}")]
+        return gated, grid, padding
+
     def _resampler(self, node: Node, x: Link, y: Link) -> Instance:
         vp = self.plan.values[node.inputs[0]]
-        h, w = _grid2(vp.grid, node)
+        h, w = grid2(vp.grid, node)
         if node.op == "upsample":
-            size = _pair(node.attrs["size"][:-1])
+            size = pair(node.attrs["size"][:-1])
             params = [("PB", str(vp.bits)), ("W", str(w)), ("UH", str(size[0])), ("UW", str(size[1]))]
         else:
             key, names = {"pad": ("padding", "PAD"), "crop": ("cropping", "CROP")}[node.op]
@@ -312,6 +363,9 @@ class _Builder:
         lines = [f"{node.name}: {node.op}, {np_.kind} stage, {np_.positions} position{plural} per image -> "
                  f"{node.output.name} {tuple(node.output.shape)} as a {out.form}"]
         lines.append(f"input FIFO depths {np_.fifo_depths}; " + buffer_note(node, np_, self.plan.values))
+        if np_.ii > 1:
+            lines.append(f"{np_.parallelism} multiply-accumulates per clock: {np_.ii} clocks per position "
+                         "(its initiation interval), resting in between")
         return lines
 
     def _header(self) -> list[str]:
@@ -322,8 +376,9 @@ class _Builder:
         width = max(len(n.node) for n in p.nodes) if p.nodes else 0
         for np_ in p.nodes:
             node = self.graph.node(np_.node)
+            ii = f"  ii {np_.ii}" if np_.ii > 1 else ""
             lines.append(f"  {np_.node:<{width}}  {np_.op:<11} {np_.kind:<8} {np_.positions:>6} pos  "
-                         f"FIFO {np_.fifo_depths}  {buffer_note(node, np_, p.values)}")
+                         f"FIFO {np_.fifo_depths}  {buffer_note(node, np_, p.values)}{ii}")
         return lines
 
 
@@ -334,41 +389,6 @@ class _Front:
     valid: str
     ready: str
     data: list[str]
-
-
-def buffer_note(node: Node, np_: NodePlan, values: dict[str, ValuePlan]) -> str:
-    """The storage a stage holds, as the RTL builds it."""
-    x = values[node.inputs[0]]
-    if np_.kind == "window":
-        w = window_of(node)
-        size, dilation = _pair(w.size), _pair(w.dilation)
-        pw = _grid2(x.grid, node)[1] + sum(w.padding[-1])
-        rows, cols = (size[0] - 1) * dilation[0], (size[1] - 1) * dilation[1]
-        pixels = rows * pw + cols * size[0]
-        return (f"line buffer {rows} x {pw} px + window registers {cols} x {size[0]} px = {pixels} px "
-                f"({pixels * x.bits} bits)")
-    if np_.kind == "resample" and node.op == "upsample" and _pair(node.attrs["size"][:-1])[0] > 1:
-        w = _grid2(x.grid, node)[1]
-        return f"row buffer {w} px ({w * x.bits} bits)"
-    if np_.kind == "collect":
-        held = sum(values[n].bits * (values[n].transfers - 1) for n in node.inputs if values[n].form == "stream")
-        return f"collects {sum(values[n].transfers for n in node.inputs if values[n].form == 'stream')} px " \
-               f"({held} bits held)"
-    return "no buffer"
-
-
-def _grid2(grid: tuple[int, ...], node: Node) -> tuple[int, int]:
-    """A 1-D or 2-D grid as (rows, columns): a 1-D stream is one row."""
-    if len(grid) not in (1, 2):
-        raise ScheduleError(f"node {node.name!r} ({node.op}): streaming Verilog has windows and resamplers over 1 "
-                            f"or 2 spatial axes; this stream's grid is {grid}")
-    return (1, grid[0]) if len(grid) == 1 else (grid[0], grid[1])
-
-
-def _pair(values) -> tuple[int, int]:
-    """Per-axis settings of a 1-D or 2-D window as (rows, columns)."""
-    values = tuple(values)
-    return (1, values[0]) if len(values) == 1 else (values[0], values[1])
 
 
 def _lines(items: list[str], width: int = 100) -> list[str]:

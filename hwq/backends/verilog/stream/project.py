@@ -46,12 +46,20 @@ class StreamProject(VerilogProject):
     seed = 0
 
     def __init__(self, graph: Graph, path: Path, top: str, inputs: list[AxisPort] | None = None,
-                 outputs: list[AxisPort] | None = None):
+                 outputs: list[AxisPort] | None = None, parallelism: dict[str, int] | None = None):
+        """`parallelism`: the one the design was emitted with (None: read from the project's schedule.json)."""
+        if parallelism is None:
+            parallelism = _parallelism(Path(path) / "schedule.json")
+        self.parallelism = dict(parallelism)
         if inputs is None or outputs is None:
-            inputs, outputs = axis_ports(graph, schedule(graph, "stream"))
+            inputs, outputs = axis_ports(graph, schedule(graph, "stream", self.parallelism))
         super().__init__(graph, path, top, [p.prefix for p in inputs], [p.prefix for p in outputs])
         self.axis_inputs, self.axis_outputs = inputs, outputs
         self.last_run: StreamRun | None = None
+
+    def schedule(self):
+        """The stream schedule the design follows."""
+        return schedule(self.graph, "stream", self.parallelism)
 
     @property
     def public_ports(self) -> list[str]:
@@ -68,7 +76,7 @@ class StreamProject(VerilogProject):
         if batch == 0:
             return [np.zeros((0, v.size), dtype=np.int64) for v in self.graph.output_values]
         self.compile()
-        plan = schedule(self.graph, "stream")
+        plan = self.schedule()
         longest = max([plan.clocks_per_image, *(p.transfers for p in self.axis_inputs + self.axis_outputs)])
         timeout = int(10 * (batch + 2) * longest / ((1 - stall) * (1 - gaps))) + 4 * plan.latency + 10_000
         with tempfile.TemporaryDirectory(prefix="run-", dir=self.build_dir) as tmp:
@@ -98,6 +106,13 @@ class StreamProject(VerilogProject):
         self.last_run = _timing(report, batch, stall, gaps)
         return [_images(p, text, batch, v.type.signed)
                 for p, text, v in zip(self.axis_outputs, texts, self.graph.output_values, strict=True)]
+
+
+def _parallelism(path: Path) -> dict[str, int]:
+    """The reduced parallelism of each node in a project's schedule.json (none when the file is missing)."""
+    if not path.is_file():
+        return {}
+    return {n["node"]: n["parallelism"] for n in json.loads(path.read_text())["nodes"] if n.get("ii", 1) > 1}
 
 
 def _frames(p: AxisPort, m: np.ndarray) -> str:
