@@ -30,7 +30,8 @@ def cmd_convert(args) -> int:
     import hwq
 
     graph = load_graph(args.model, args.input_type, args.until)
-    prj = hwq.emit(graph, args.output, backend=args.backend, overwrite=args.overwrite, io=args.io)
+    prj = hwq.emit(graph, args.output, backend=args.backend, overwrite=args.overwrite, io=args.io,
+                   parallelism=args.parallelism)
     print(f"wrote {args.backend} project to {prj.path}")
     if args.compile:
         prj.compile()
@@ -67,14 +68,15 @@ def cmd_sim(args) -> int:
 
 def cmd_report(args) -> int:
     graph = load_graph(args.model, args.input_type, args.until)
-    print(graph.summary(io=args.io))
+    print(graph.summary(io=args.io, parallelism=args.parallelism))
     if args.json:
         graph.to_json(args.json)
         print(f"wrote the data type map to {args.json}")
     if args.output:
         from hwq.report import write_report
 
-        paths = write_report(graph, args.output, yosys=args.yosys, dsp=args.dsp, io=args.io)
+        paths = write_report(graph, args.output, yosys=args.yosys, dsp=args.dsp, io=args.io,
+                             parallelism=args.parallelism)
         print(f"wrote {paths['html']} and {paths['json']}")
     return 0
 
@@ -89,6 +91,20 @@ def cmd_sweep(args) -> int:
     return 0
 
 
+def _parallelism_setting(text: str) -> tuple[str, int]:
+    node, sep, count = text.rpartition("=")
+    if not sep or not node or not count.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r}: give NODE=N, e.g. conv2=72")
+    return node, int(count)
+
+
+class _MergeSettings(argparse.Action):
+    """NODE=N settings into one {node: N} dict."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, {**(getattr(namespace, self.dest) or {}), **dict(values)})
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="hwq", description="Quantized Keras models to bit-exact FPGA IP")
     sub = p.add_subparsers(dest="command", required=True)
@@ -99,6 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
                                              "e.g. 'ap_fixed<16,6>'")
         sp.add_argument("--until", help="the last layer to lower (a model ending in a softmax: its logits layer)")
 
+    def parallelism_arg(sp):
+        sp.add_argument("--parallelism", nargs="+", type=_parallelism_setting, metavar="NODE=N",
+                        action=_MergeSettings, default=None,
+                        help="multiply-accumulates per clock of a stream design's dense, conv or affine node "
+                             "(default: its whole output pixel per clock; the summary lists each node's)")
+
     c = sub.add_parser("convert", help="emit an HLS or Verilog project")
     model_args(c)
     c.add_argument("-o", "--output", required=True, help="project folder to create")
@@ -107,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--compile", action="store_true", help="also build the C-sim library / Verilator model")
     c.add_argument("--io", choices=["auto", "parallel", "stream"], default="auto",
                    help="architecture: every value at once, images streamed pixel by pixel, or chosen by size")
+    parallelism_arg(c)
     c.set_defaults(func=cmd_convert)
 
     s = sub.add_parser("sim", help="run the bit-exact simulator on inputs from a .npy file")
@@ -128,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--dsp", action="store_true", help="with -o: let Yosys infer DSP48 blocks (default: LUTs only)")
     r.add_argument("--io", choices=["auto", "parallel", "stream"], default="auto",
                    help="the architecture to report (as emit chooses it)")
+    parallelism_arg(r)
     r.set_defaults(func=cmd_report)
 
     w = sub.add_parser("sweep", help="re-quantize layers over a grid of weight bit widths: accuracy, energy, "

@@ -115,3 +115,39 @@ def test_parallelism_sets_a_layers_initiation_interval():
         schedule(g, "stream", {"q1": 2})
     with pytest.raises(ScheduleError, match="parallelism 99 for node 'c1': between 1 and 36"):
         schedule(g, "stream", {"c1": 99})
+
+
+def test_parallel_io_refuses_parallelism_below_full():
+    g = _mnist_like()
+    assert schedule(g, "parallel", {"c1": 36}).io == "parallel"  # full: what the parallel design computes
+    with pytest.raises(ScheduleError, match=r"io='parallel' computes every node at once.*\(for c1\) needs io='stream'"):
+        schedule(g, "parallel", {"c1": 18})
+
+
+def test_summary_estimate_and_cli_take_the_parallelism(tmp_path, capsys):
+    """The summary, the resource estimate and `hwq report --parallelism` show the setting emit would build."""
+    from hwq.cli import main
+    from hwq.hardware_cost import estimate
+
+    g = _mnist_like()
+    rows = {line.split()[0]: line.split() for line in g.summary(io="stream", parallelism={"c1": 9}).splitlines()
+            if line.startswith("c1 ")}
+    hardware = rows["c1"]  # the hardware table's row (the node table's row comes first and is replaced)
+    assert hardware[1:4] == ["window", str(28 * 28), "4"] and hardware[-1] == "9"  # the window walks the input grid
+    assert f"{28 * 28 + 3 * 26 * 26} clock(s) per image" in g.summary(io="stream", parallelism={"c1": 9})
+    full, sliced = ({e.node: e for e in estimate(g, io="stream", parallelism=p).nodes} for p in (None, {"c1": 9}))
+    assert sliced["c1"].luts < full["c1"].luts and sliced["c1"].ffs > full["c1"].ffs
+    assert sliced["d"].luts == full["d"].luts
+    with pytest.raises(ScheduleError, match="needs io='stream'"):
+        estimate(g, io="parallel", parallelism={"c1": 9})
+
+    path = tmp_path / "g.json"
+    g.to_json(path)
+    assert main(["report", str(path), "--io", "stream", "--parallelism", "c1=9", "d=1014"]) == 0
+    out = capsys.readouterr().out
+    assert f"{28 * 28 + 3 * 26 * 26} clock(s) per image" in out
+    d_row = [line for line in out.splitlines() if line.startswith("d ") and "vector" in line][0]
+    assert d_row.split()[3] == "2"  # 2028 multiply-accumulates over two clocks
+    with pytest.raises(SystemExit):
+        main(["report", str(path), "--parallelism", "c1"])
+    assert "give NODE=N" in capsys.readouterr().err

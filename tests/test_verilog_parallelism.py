@@ -77,7 +77,7 @@ def test_invalid_parallelism_is_refused_with_the_schedules_error(tmp_path: Path)
         emit_verilog(g, tmp_path / "b", io="stream", parallelism={"c1": 99})
     with pytest.raises(ScheduleError, match="parallelism 0 for node 'd'"):
         emit_verilog(g, tmp_path / "c", io="stream", parallelism={"d": 0})
-    with pytest.raises(ScheduleError, match=r"parallel Verilog top.*\(for c1\) needs io='stream'"):
+    with pytest.raises(ScheduleError, match=r"io='parallel' computes every node at once.*\(for c1\) needs io='stream'"):
         emit_verilog(g, tmp_path / "d", io="parallel", parallelism={"c1": 18})
     assert not any(tmp_path.iterdir())  # nothing written
 

@@ -91,15 +91,19 @@ class GraphEstimate:
                 "brams": self.brams, "lutrams": self.lutrams, "latency": self.latency}
 
 
-def estimate(graph: Graph, dsp: bool = False, io: str = "auto") -> GraphEstimate:
+def estimate(graph: Graph, dsp: bool = False, io: str = "auto",
+             parallelism: dict[str, int] | None = None) -> GraphEstimate:
     """Per-node estimates for `graph` in the architecture `io` ("parallel", "stream" or "auto", as emit
-    chooses); `dsp=True` moves non-trivial products into DSP blocks."""
-    from hwq.passes.schedule import choose_io
+    chooses) at `parallelism` (multiply-accumulates per clock by kernel node, stream only); `dsp=True` moves
+    non-trivial products into DSP blocks."""
+    from hwq.passes.schedule import choose_io, schedule
 
     if choose_io(graph, io) == "stream":
         from hwq.hardware_cost.stream import estimate_stream
 
-        return estimate_stream(graph, dsp)
+        return estimate_stream(graph, dsp, parallelism)
+    if parallelism:
+        schedule(graph, "parallel", parallelism)  # refuses a setting the parallel design cannot take
     values = graph.values()
     nodes = [estimate_node(n, [values[name].type for name in n.inputs], dsp) for n in graph.nodes]
     out_bits = sum(v.size * v.type.width for v in graph.output_values)

@@ -34,12 +34,13 @@ class Measurement:
                 "total": row(self.total) if self.total else None}
 
 
-def node_modules(graph: Graph, io: str = "parallel") -> tuple[str, dict[str, str]]:
+def node_modules(graph: Graph, io: str = "parallel",
+                 parallelism: dict[str, int] | None = None) -> tuple[str, dict[str, str]]:
     """The top module's name and each node's module name, as the Verilog backend names them."""
     if io == "stream":
         from hwq.backends.verilog.stream import stage_modules
 
-        return stage_modules(graph)
+        return stage_modules(graph, parallelism)
     from hwq.backends.verilog.design import design
 
     d = design(graph)
@@ -47,22 +48,23 @@ def node_modules(graph: Graph, io: str = "parallel") -> tuple[str, dict[str, str
 
 
 def measure(graph: Graph, dsp: bool = False, per_node: bool = True, top: bool = True,
-            jobs: int | None = None, io: str = "parallel") -> Measurement:
+            jobs: int | None = None, io: str = "parallel", parallelism: dict[str, int] | None = None) -> Measurement:
     """Emit `graph` as Verilog in a temporary folder and synthesise it (see the module docstring).
 
     `dsp=True` lets Yosys infer DSP48 blocks; by default multipliers are counted in LUTs.
     `top=False` skips the whole design (the slowest run: the flattened top of a large model takes Yosys'
     WebAssembly build tens of minutes).
     `jobs` syntheses run at once (each is its own process); by default one per core, at most 4.
-    `io`: the architecture synthesised ("parallel", "stream" or "auto", as emit chooses).
+    `io`: the architecture synthesised ("parallel", "stream" or "auto", as emit chooses); `parallelism`:
+    multiply-accumulates per clock by kernel node (a stream design's, as emit takes it).
     """
     import hwq
     from hwq.passes.schedule import choose_io
 
     io = choose_io(graph, io)
-    top_module, modules = node_modules(graph, io)
+    top_module, modules = node_modules(graph, io, parallelism)
     with tempfile.TemporaryDirectory(prefix="hwq-measure-") as tmp:
-        prj = hwq.emit(graph, Path(tmp) / "prj", backend="verilog", io=io)
+        prj = hwq.emit(graph, Path(tmp) / "prj", backend="verilog", io=io, parallelism=parallelism)
         sources = prj.sources
         targets = list(modules.items()) if per_node else []
         targets += [(None, top_module)] if top else []

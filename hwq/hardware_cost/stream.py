@@ -18,8 +18,10 @@ BRAM_MIN_DEPTH = 512  # shallower buffers go to LUT RAM (a synthesis tool's usua
 LUTRAM_BITS = 64  # bits per LUT used as RAM (RAM64X1)
 
 
-def estimate_stream(graph: Graph, dsp: bool = False) -> GraphEstimate:
-    plan = schedule(graph, "stream")
+def estimate_stream(graph: Graph, dsp: bool = False, parallelism: dict[str, int] | None = None) -> GraphEstimate:
+    """`parallelism`: multiply-accumulates per clock by kernel node (hwq.passes.schedule), as emit takes it."""
+    parallelism = parallelism or {}
+    plan = schedule(graph, "stream", parallelism)
     values = graph.values()
     nodes = []
     for node, stage in zip(graph.nodes, plan.nodes, strict=True):
@@ -29,10 +31,21 @@ def estimate_stream(graph: Graph, dsp: bool = False) -> GraphEstimate:
         e = replace(e, node=node.name, latency=stage.latency)
         out = plan.values[node.output.name]
         e.ffs += out.bits + 1  # the stage's output register and its valid
+        if node.name in parallelism and stage.ii > 1:
+            _slice(e, stage.ii, sum(plan.values[name].bits for name in node.inputs), out.bits)
         for depth, bits in _storage(node, stage, plan, values):
             _store(e, depth, bits)
         nodes.append(e)
     return GraphEstimate(nodes, output_ffs=0, latency=plan.latency)
+
+
+def _slice(e: NodeEstimate, ii: int, in_bits: int, out_bits: int) -> None:
+    """A kernel stage over ii clocks per position (hwq/backends/verilog/ops/sliced.py): about 1/ii of the
+    products, each fed by a mux of operands and weights over the steps (a LUT per product bit, counted in the
+    share), plus the held input, the finished slices and the step counter."""
+    e.luts = math.ceil(e.luts / ii) + math.ceil(e.luts / ii / 4)
+    e.dsps = math.ceil(e.dsps / ii)
+    e.ffs += in_bits + out_bits + max((ii - 1).bit_length(), 1)
 
 
 def _per_position(node: Node) -> Node:

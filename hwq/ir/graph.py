@@ -95,12 +95,13 @@ class Graph:
 
         return simulate(self, x)
 
-    def summary(self, io: str | None = "auto") -> str:
+    def summary(self, io: str | None = "auto", parallelism: dict[str, int] | None = None) -> str:
         """Per node: what it reads, shapes, types, accumulators, multiplier kinds, counts; then how it runs as
-        hardware with io ("auto", "parallel", "stream"; None leaves that out)."""
+        hardware with io ("auto", "parallel", "stream"; None leaves that out) and `parallelism` (multiply-
+        accumulates per clock by node name, as emit takes it)."""
         from hwq.ir.summary import summary
 
-        return summary(self, io)
+        return summary(self, io, parallelism)
 
     def to_dict(self) -> dict:
         return {"format": "hwq-ir", "version": 2, "name": self.name,

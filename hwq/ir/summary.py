@@ -5,11 +5,11 @@ from __future__ import annotations
 from hwq.fixed import ap_spelling
 
 
-def summary(graph, io: str | None = "auto") -> str:
+def summary(graph, io: str | None = "auto", parallelism: dict[str, int] | None = None) -> str:
     """The node table, then (unless io is None) how the graph runs as hardware in the architecture `io`
-    ("auto", "parallel" or "stream"; hwq.passes.schedule): each node's kind, initiation interval, latency,
-    buffers and FIFOs, the clocks per image and the latency."""
-    return "\n".join([_nodes(graph)] + ([] if io is None else [_hardware(graph, io)]))
+    ("auto", "parallel" or "stream"; hwq.passes.schedule) at `parallelism`: each node's kind, initiation
+    interval, latency, buffers and FIFOs, the clocks per image and the latency."""
+    return "\n".join([_nodes(graph)] + ([] if io is None else [_hardware(graph, io, parallelism)]))
 
 
 def _nodes(graph) -> str:
@@ -42,11 +42,11 @@ def _nodes(graph) -> str:
     return "\n".join(lines)
 
 
-def _hardware(graph, io: str) -> str:
+def _hardware(graph, io: str, parallelism: dict[str, int] | None) -> str:
     from hwq.passes.schedule import STREAM_AUTO_ELEMENTS, ScheduleError, schedule
 
     try:
-        plan = schedule(graph, io)
+        plan = schedule(graph, io, parallelism)
     except ScheduleError as err:
         return f"hardware ({io}): {err}"
     why = ""

@@ -106,6 +106,7 @@ def schedule(graph: Graph, io: str = "auto", parallelism: dict[str, int] | None 
     io = choose_io(graph, io)
     _check_parallelism(graph, parallelism or {})
     if io == "parallel":
+        _check_parallel(graph, parallelism or {})
         values = {v.name: ValuePlan(v.name, "vector", (), v.size, v.size * v.type.width)
                   for v in graph.values().values()}
         nodes = [NodePlan(n.name, n.op, "vector", 1, 1, 0, 0, 0, [0] * len(n.inputs), _parallelism(n))
@@ -133,6 +134,13 @@ def _check_parallelism(graph: Graph, parallelism: dict[str, int]) -> None:
         if not isinstance(p, int) or not 1 <= p <= full:
             raise ScheduleError(f"parallelism {p!r} for node {name!r}: between 1 and {full} multiply-accumulates "
                                 "per clock (its full output pixel)")
+
+
+def _check_parallel(graph: Graph, parallelism: dict[str, int]) -> None:
+    slow = [name for name, p in parallelism.items() if p < _parallelism(graph.node(name))]
+    if slow:
+        raise ScheduleError(f"graph {graph.name!r}: io='parallel' computes every node at once; parallelism below "
+                            f"full (for {', '.join(slow)}) needs io='stream'")
 
 
 def _spatial(v: Value) -> bool:

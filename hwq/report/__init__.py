@@ -18,12 +18,14 @@ YOSYS_MODES = {"all": "each node module on its own and the top", "total": "the t
                "none": ""}
 
 
-def make_report(graph: Graph, yosys: str = "all", dsp: bool = False, io: str = "auto") -> Report:
+def make_report(graph: Graph, yosys: str = "all", dsp: bool = False, io: str = "auto",
+                parallelism: dict[str, int] | None = None) -> Report:
     """yosys: 'all' synthesises every node module and the top, 'total' only the top, 'nodes' every node module
     (the measured total is then their sum plus the output register: far quicker for large designs, whose
     flattened top takes Yosys tens of minutes), 'none' skips Yosys. io: the architecture reported ("parallel",
-    "stream" or "auto", as emit chooses)."""
-    plan = schedule(graph, io)
+    "stream" or "auto", as emit chooses); parallelism: multiply-accumulates per clock by kernel node, as emit
+    takes it."""
+    plan = schedule(graph, io, parallelism)
     if yosys not in YOSYS_MODES:
         raise ValueError(f"yosys must be one of {', '.join(YOSYS_MODES)}, not {yosys!r}")
     notes = []
@@ -32,7 +34,8 @@ def make_report(graph: Graph, yosys: str = "all", dsp: bool = False, io: str = "
     measured = None
     if yosys != "none":
         if yosys_available():
-            measured = measure(graph, dsp=dsp, per_node=yosys != "total", top=yosys != "nodes", io=plan.io)
+            measured = measure(graph, dsp=dsp, per_node=yosys != "total", top=yosys != "nodes", io=plan.io,
+                               parallelism=parallelism)
             notes.append("measured: Yosys synth_xilinx -flatten -noiopad" + ("" if dsp else " -nodsp") + ", "
                          + YOSYS_MODES[yosys])
         else:
@@ -42,15 +45,16 @@ def make_report(graph: Graph, yosys: str = "all", dsp: bool = False, io: str = "
     else:
         notes.append(f"io=stream: pixels stream one per clock through stages with line buffers and FIFOs; "
                      f"{plan.clocks_per_image} clocks per image, latency {plan.latency} clocks (hwq.passes.schedule)")
-    return build_report(graph, estimate(graph, dsp=dsp, io=plan.io), measured, energy, notes, plan)
+    est = estimate(graph, dsp=dsp, io=plan.io, parallelism=parallelism)
+    return build_report(graph, est, measured, energy, notes, plan)
 
 
 def write_report(graph: Graph, out_dir: str | Path, yosys: str = "all", dsp: bool = False,
-                 io: str = "auto") -> dict[str, Path]:
+                 io: str = "auto", parallelism: dict[str, int] | None = None) -> dict[str, Path]:
     """Write report.html and report.json into out_dir; returns their paths."""
     from hwq.report.html import render_html
 
-    report = make_report(graph, yosys=yosys, dsp=dsp, io=io)
+    report = make_report(graph, yosys=yosys, dsp=dsp, io=io, parallelism=parallelism)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"html": out / "report.html", "json": out / "report.json"}

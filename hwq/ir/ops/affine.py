@@ -7,6 +7,8 @@ multiplier rules are dense's).
 
 from __future__ import annotations
 
+import numpy as np
+
 from hwq.fixed.carrier import as_carrier, fastest_carrier, shift_left
 from hwq.ir.op import IRError, carrier, register
 from hwq.ir.ops.kernel import KernelOp
@@ -16,6 +18,12 @@ from hwq.ir.ops.kernel import KernelOp
 class Affine(KernelOp):
     name = "affine"
     doc = "y[..., c] = bias[c] + x[..., c] * kernel[c] over the last axis, exact in the accumulator type"
+
+    def position_matrix(self, node):
+        kernel = node.params["kernel"].mantissa
+        matrix = np.zeros((kernel.size, kernel.size), dtype=object)
+        np.fill_diagonal(matrix, [int(v) for v in kernel])
+        return matrix
 
     def columns(self, node):
         return node.params["kernel"].mantissa.reshape(1, -1)  # one product per output

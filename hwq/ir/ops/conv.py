@@ -46,6 +46,19 @@ class Conv(KernelOp):
         self.check_bias(node, cout)
         return (*conv_window(node).output_shape(node, x.shape[:-1]), cout)
 
+    def position_matrix(self, node):
+        """One window's matrix: row (tap, input channel), taps row-major; column output channel; zero outside
+        an output channel's group. (taps * cin, cout)."""
+        kernel, groups = node.params["kernel"], node.attrs["groups"]
+        cin_g, cout = kernel.shape[-2], kernel.shape[-1]
+        cout_g = cout // groups
+        taps = kernel.mantissa.reshape(-1, cin_g, cout)
+        matrix = np.zeros((len(taps), cin_g * groups, cout), dtype=object)
+        for g in range(groups):
+            matrix[:, g * cin_g:(g + 1) * cin_g, g * cout_g:(g + 1) * cout_g] = \
+                taps[:, :, g * cout_g:(g + 1) * cout_g]
+        return matrix.reshape(-1, cout)
+
     def op_count(self, node):
         return math.prod(node.output.shape) * math.prod(node.params["kernel"].shape[:-2]) * \
             node.params["kernel"].shape[-2]  # every output sums taps x (input channels of its group) products

@@ -15,6 +15,9 @@ from hwq.ir.op import IRError, Op
 from hwq.ir.tensor import IntTensor
 
 MULTIPLIER_KINDS = ("mult", "barrel", "mux", "xor", "and", "adder")
+# how the constant products are formed (the optional "constants" setting, written by emit's passes):
+# "direct" as sums of constant products left to the tool, "shift_add" as shared shift-add graphs (hwq.cmvm)
+CONSTANT_FORMS = ("direct", "shift_add")
 SHIFT_KINDS = ("barrel", "mux", "xor", "and")  # every weight 0 or +-2^e: shifts and negations, no multiplier
 
 
@@ -30,6 +33,12 @@ class KernelOp(Op):
 
     def op_count(self, node) -> int:
         raise NotImplementedError
+
+    def position_matrix(self, node) -> np.ndarray:
+        """The kernel mantissas as one constant matrix (inputs one position reads, outputs of that position):
+        what a backend multiplies a pixel, a window or a row of the last axis by."""
+        kernel = node.params["kernel"].mantissa
+        return kernel.reshape(-1, kernel.shape[-1])
 
     def bounds(self, x: FixedType, node) -> DotBounds:
         kernel, bias = node.params["kernel"], node.params.get("bias")
@@ -47,6 +56,8 @@ class KernelOp(Op):
     def check(self, node, inputs):
         if node.attrs["accumulator"] != node.output.type:
             raise IRError(f"node {node.name!r}: a {node.op} node's output carries its accumulator type")
+        if node.attrs.get("constants", "direct") not in CONSTANT_FORMS:
+            raise IRError(f"node {node.name!r}: constants {node.attrs['constants']!r} not in {CONSTANT_FORMS}")
         kind = node.attrs["multiplier"]
         if kind not in MULTIPLIER_KINDS:
             raise IRError(f"node {node.name!r}: multiplier kind {kind!r} not in {MULTIPLIER_KINDS}")
@@ -77,3 +88,10 @@ def multiplier_kind(kernel: IntTensor) -> str:
     if len(nonzero) == 1:
         return "mux" if 0 in set(m.tolist()) else "xor"
     return "barrel"
+
+
+def position_matrix(node) -> np.ndarray:
+    """A dense, conv or affine node's constant matrix over one position (KernelOp.position_matrix)."""
+    from hwq.ir.op import get_op
+
+    return get_op(node.op).position_matrix(node)

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-import numpy as np
-
 from hwq.backends.verilog.ops.dense import DenseView, row_view
 from hwq.fixed import ap_spelling
 from hwq.ir import Node, Value
+from hwq.ir.ops.kernel import position_matrix
 
 
 class AffineView(DenseView):
@@ -18,14 +17,7 @@ class AffineView(DenseView):
 
 
 def affine_view(node: Node, module: str, inputs: list[Value]) -> AffineView:
-    matrix = affine_matrix(node)
+    matrix = position_matrix(node)
     what = f"affine per channel of the last axis, {len(matrix)} x {ap_spelling(inputs[0].type)} in"
     return row_view(AffineView, node, module, inputs, matrix, what)
 
-
-def affine_matrix(node: Node) -> np.ndarray:
-    """The kernel of one row of the last axis as a diagonal matrix of mantissas."""
-    kernel = node.params["kernel"].mantissa
-    matrix = np.zeros((kernel.size, kernel.size), dtype=object)
-    np.fill_diagonal(matrix, [int(v) for v in kernel])
-    return matrix

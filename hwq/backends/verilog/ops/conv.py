@@ -22,6 +22,7 @@ from hwq.backends.verilog.ops.window import windows
 from hwq.fixed import ap_spelling
 from hwq.ir import Node, Value
 from hwq.ir.ops.conv import conv_window
+from hwq.ir.ops.kernel import position_matrix
 
 
 @dataclass
@@ -46,7 +47,7 @@ def conv_view(node: Node, module: str, inputs: list[Value]) -> ConvView:
     cin, cout = x.shape[-1], kernel.shape[-1]
     win = windows(x, window, node.output.shape[:-1], 0)
     labels = [f"tap {list(t)} channel {c}" for t, _ in win.taps for c in range(cin)]
-    sums = kernel_sums(conv_matrix(node, cin), kernel.type, node.params.get("bias"), x.type, acc, "win", "yr",
+    sums = kernel_sums(position_matrix(node), kernel.type, node.params.get("bias"), x.type, acc, "win", "yr",
                        labels)
 
     tap_bits, window_bits = cin * x.width, window.taps * cin * x.width
@@ -65,15 +66,3 @@ def conv_view(node: Node, module: str, inputs: list[Value]) -> ConvView:
                     win.positions, window_bits, gathers, row_bits, sums.width, sums.operands, sums.outputs,
                     f"y[p*{row_bits} +: {row_bits}]")
 
-
-def conv_matrix(node: Node, cin: int) -> np.ndarray:
-    """The kernel over one window: row (tap, input channel), taps row-major; column output channel; zero outside
-    an output channel's group. (taps * cin, cout) mantissas."""
-    kernel, groups = node.params["kernel"], node.attrs["groups"]
-    cin_g, cout = kernel.shape[-2], kernel.shape[-1]
-    cout_g = cout // groups
-    taps = kernel.mantissa.reshape(-1, cin_g, cout)
-    matrix = np.zeros((len(taps), cin, cout), dtype=object)
-    for g in range(groups):
-        matrix[:, g * cin_g:(g + 1) * cin_g, g * cout_g:(g + 1) * cout_g] = taps[:, :, g * cout_g:(g + 1) * cout_g]
-    return matrix.reshape(-1, cout)

@@ -15,6 +15,7 @@ from hwq.backends.verilog.ops.base import NodeView, input_buses, output_bus
 from hwq.backends.verilog.ops.kernel import Operand, Output, kernel_note, kernel_sums
 from hwq.fixed import ap_spelling
 from hwq.ir import Node, Value
+from hwq.ir.ops.kernel import position_matrix
 
 
 @dataclass
@@ -30,15 +31,9 @@ class DenseView(NodeView):
 
 
 def dense_view(node: Node, module: str, inputs: list[Value]) -> DenseView:
-    matrix = dense_matrix(node)
+    matrix = position_matrix(node)
     what = f"dense over the last axis, {matrix.shape[0]} x {ap_spelling(inputs[0].type)} in"
     return row_view(DenseView, node, module, inputs, matrix, what)
-
-
-def dense_matrix(node: Node) -> np.ndarray:
-    """The kernel mantissas of one row of the last axis: (n_in, n_out)."""
-    kernel = node.params["kernel"]
-    return kernel.mantissa.reshape(kernel.shape[0], kernel.shape[1])
 
 
 def row_view(cls: type[DenseView], node: Node, module: str, inputs: list[Value], matrix: np.ndarray,

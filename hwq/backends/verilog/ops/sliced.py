@@ -35,15 +35,13 @@ from typing import ClassVar
 import numpy as np
 
 from hwq.backends.verilog.expr import Bits, aligned, extend, signed_literal, signed_width
-from hwq.backends.verilog.ops.affine import affine_matrix
 from hwq.backends.verilog.ops.base import NodeView, input_buses, output_bus
-from hwq.backends.verilog.ops.conv import conv_matrix
-from hwq.backends.verilog.ops.dense import dense_matrix
 from hwq.backends.verilog.ops.kernel import Operand, Output, kernel_note, kernel_operands, kernel_words, sum_lines
 from hwq.fixed import ap_spelling
 from hwq.fixed.integers import wrap_signed
 from hwq.ir import IRError, Node, Value
 from hwq.ir.ops.conv import conv_window
+from hwq.ir.ops.kernel import position_matrix
 
 SLICED_OPS = ("dense", "conv", "affine")
 PRODUCT_TERMS_PER_LINE = 3
@@ -193,7 +191,7 @@ def _position_matrix(node: Node, inputs: list[Value]) -> tuple[np.ndarray, list[
         return _conv_matrix(node, x)
     if node.op not in ("dense", "affine"):
         raise IRError(f"node {node.name!r}: {node.op} has no sliced arithmetic (only {', '.join(SLICED_OPS)})")
-    row = dense_matrix(node) if node.op == "dense" else affine_matrix(node)
+    row = position_matrix(node)
     n_in, n_out = row.shape
     rows = x.size // n_in
     if rows == 1:
@@ -209,7 +207,7 @@ def _conv_matrix(node: Node, x: Value) -> tuple[np.ndarray, list[str], str]:
     """A conv over all of x: one window (a stage of windows), or every output position (a vector)."""
     window = conv_window(node)
     spatial, out, cin = x.shape[:-1], node.output.shape[:-1], x.shape[-1]
-    per_window = conv_matrix(node, cin)  # (taps * cin, cout)
+    per_window = position_matrix(node)  # (taps * cin, cout)
     cout = per_window.shape[1]
     pixels = np.pad(np.arange(math.prod(spatial)).reshape(spatial), window.padding, constant_values=-1)
     matrix = np.zeros((math.prod(spatial) * cin, math.prod(out) * cout), dtype=object)

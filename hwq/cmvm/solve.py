@@ -1,0 +1,87 @@
+"""A constant matrix times a vector as a shared shift-add program: signed digits (CSD), common
+subexpressions across the whole matrix, balanced adder trees; proven by hwq.scalar.check before it is
+returned."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hwq.cmvm.cse import eliminate
+from hwq.cmvm.digits import csd
+from hwq.cmvm.signals import Signals, Term
+from hwq.cmvm.trees import sum_tree
+from hwq.scalar import Program, check_program
+from hwq.scalar.ops import Range
+from hwq.scalar.program import Output
+
+
+@dataclass(frozen=True)
+class Options:
+    """cse: share two-term patterns across the matrix (False: each column's digits summed on their own).
+    max_shift: patterns at most this far apart (None: any). max_depth: no shared signal deeper than this many
+    adders (None: any; sharing lengthens paths, the trees then balance what is left)."""
+
+    cse: bool = True
+    max_shift: int | None = None
+    max_depth: int | None = None
+
+
+def constant_matrix_program(matrix: np.ndarray, input_ranges: list[tuple[int, int]], frac: int = 0,
+                            offsets: list[int] | None = None, options: Options = Options(),
+                            what: str = "matrix") -> Program:
+    """A program whose output j is sum_i matrix[i, j] * x[i] + offsets[j], x[i] the mantissa of input port i
+    (each within input_ranges[i], at `frac` fraction bits); checked symbolically (CheckError if not exact)."""
+    matrix = np.asarray(matrix, dtype=object)
+    n_in, n_out = matrix.shape
+    signals = Signals([(int(lo), int(hi)) for lo, hi in input_ranges])
+    columns: list[list[Term]] = [[] for _ in range(n_out)]
+    for i in range(n_in):
+        for j in range(n_out):
+            columns[j].extend((i, shift, sign) for shift, sign in csd(int(matrix[i, j])))
+    for j in range(n_out):
+        if offsets is not None and int(offsets[j]):
+            c = int(offsets[j])
+            tz = (c & -c).bit_length() - 1
+            columns[j].append((signals.constant(c >> tz), tz, 1))
+    if options.cse:
+        eliminate(columns, signals, options.max_shift, options.max_depth)
+    roots = [sum_tree(col, signals) for col in columns]
+    program = _program(signals, roots, frac)
+    check_program(program, matrix, offsets, signals.ranges, what)
+    return program
+
+
+def _program(signals: Signals, roots: list[Term | None], frac: int) -> Program:
+    program = Program()
+    step_of: dict[int, int] = {}
+
+    def emit(k: int) -> int:
+        if k in step_of:
+            return step_of[k]
+        s = signals[k]
+        lo, hi = signals.reach(k)
+        if s.port is not None:
+            step = program.add_step("input", (), frac, (s.port,), Range(lo, hi))
+        elif s.parts is None:
+            step = program.add_step("const", (), frac, (s.constant,))
+        else:
+            a, b, shift, sa, sb = s.parts
+            args = (emit(a), emit(b))
+            step = program.add_step("add", args, frac, (0, shift, sa < 0, sb < 0), Range(lo, hi))
+        step_of[k] = step
+        return step
+
+    for p in range(len(signals.ranges)):  # every input port has its step, read or not, in port order
+        emit(p)
+    for root in roots:
+        if root is None:
+            program.outputs.append(Output(None))
+            continue
+        k, shift, sign = root
+        step = emit(k)
+        if sign < 0:
+            step = program.add_step("neg", (step,), frac)
+        program.outputs.append(Output(step, shift))
+    return program
