@@ -13,22 +13,29 @@ BACKENDS = ("vitis", "catapult", "verilog")
 
 
 def emit(graph: Graph, output_dir: str | Path, backend: str = "vitis", overwrite: bool = False,
-         io: str = "auto", parallelism: dict[str, int] | None = None) -> Project:
+         io: str = "auto", parallelism: dict[str, int] | None = None, multipliers: str | None = None) -> Project:
     """Render `graph` as a project in `output_dir` for `backend` ('vitis', 'catapult' or 'verilog').
 
     `io` picks the architecture: "parallel" (every value at once), "stream" (images as pixel streams, see
     hwq.passes.schedule) or "auto" (stream when the graph's feature maps are large). The backend's pass
     pipeline (hwq.passes.PIPELINES) runs first, on a copy: the caller's graph is kept. An existing empty
     folder is written into; a non-empty one is refused unless overwrite=True. `parallelism`: multiply-accumulates
-    per clock by node name for a stream design's kernel stages (hwq.passes.schedule.schedule).
+    per clock by node name for a stream design's kernel stages (hwq.passes.schedule.schedule). `multipliers`:
+    how dense, conv and affine nodes form their constant products, "shift_add" (shared shift-add graphs, proven
+    exact: hwq.cmvm; Verilog's default) or "direct" (sums of constant products left to the tool).
     """
     from hwq.passes import PIPELINES, run_passes
 
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
     graph.validate()
-    if PIPELINES[backend]:
-        graph = run_passes(copy.deepcopy(graph), PIPELINES[backend])
+    passes = PIPELINES[backend]
+    if multipliers is not None:
+        from hwq.passes.constant_form import constant_form
+
+        passes = [*passes, constant_form(multipliers)]
+    if passes:
+        graph = run_passes(copy.deepcopy(graph), passes)
     if backend in ("vitis", "catapult"):
         from hwq.backends.hls import emit_hls
 

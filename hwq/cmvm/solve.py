@@ -29,10 +29,11 @@ class Options:
 
 
 def constant_matrix_program(matrix: np.ndarray, input_ranges: list[tuple[int, int]], frac: int = 0,
-                            offsets: list[int] | None = None, options: Options = Options(),
+                            offsets: list[int] | None = None, options: Options | None = None,
                             what: str = "matrix") -> Program:
     """A program whose output j is sum_i matrix[i, j] * x[i] + offsets[j], x[i] the mantissa of input port i
     (each within input_ranges[i], at `frac` fraction bits); checked symbolically (CheckError if not exact)."""
+    options = options or Options()
     matrix = np.asarray(matrix, dtype=object)
     n_in, n_out = matrix.shape
     signals = Signals([(int(lo), int(hi)) for lo, hi in input_ranges])

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from hwq.ir import Graph, IRError
 from hwq.passes.choose_multipliers import choose_multipliers
+from hwq.passes.constant_form import shift_add_constants
 from hwq.passes.size_accumulators import size_accumulators
 
 Pass = Callable[[Graph], Graph]
@@ -21,7 +22,7 @@ PIPELINES: dict[str, list[Pass]] = {
     "lower": LOWERING,  # what lower() runs on the graph it builds
     "vitis": [],  # what each backend runs on a lowered graph before printing it
     "catapult": [],
-    "verilog": [],
+    "verilog": [shift_add_constants],
 }
 
 

@@ -12,17 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-import numpy as np
-
 from hwq.backends.verilog.bus import Bus
 from hwq.backends.verilog.expr import Bits
 from hwq.backends.verilog.ops.base import Assign, NodeView, input_buses, output_bus
-from hwq.backends.verilog.ops.kernel import Operand, Output, kernel_note, kernel_sums
+from hwq.backends.verilog.ops.kernel import Operand, Output, node_sums
 from hwq.backends.verilog.ops.window import windows
 from hwq.fixed import ap_spelling
 from hwq.ir import Node, Value
 from hwq.ir.ops.conv import conv_window
-from hwq.ir.ops.kernel import position_matrix
 
 
 @dataclass
@@ -47,8 +44,7 @@ def conv_view(node: Node, module: str, inputs: list[Value]) -> ConvView:
     cin, cout = x.shape[-1], kernel.shape[-1]
     win = windows(x, window, node.output.shape[:-1], 0)
     labels = [f"tap {list(t)} channel {c}" for t, _ in win.taps for c in range(cin)]
-    sums = kernel_sums(position_matrix(node), kernel.type, node.params.get("bias"), x.type, acc, "win", "yr",
-                       labels)
+    sums, note = node_sums(node, x.type, "win", "yr", labels)
 
     tap_bits, window_bits = cin * x.width, window.taps * cin * x.width
     gathers = [Assign(Bits("win", k * tap_bits, tap_bits, whole=window.taps == 1).low(tap_bits),
@@ -61,7 +57,7 @@ def conv_view(node: Node, module: str, inputs: list[Value]) -> ConvView:
                geometry,
                f"At each of the {win.positions} output positions p: the window's {window.taps} taps x {cin} channels "
                f"(win), then {cout} sums of constant products (yr).",
-               *kernel_note(node, int(np.count_nonzero(kernel.mantissa)), kernel.mantissa.size)]
+               *note]
     return ConvView(module, comment, [x], output_bus(node), win.source if win.pad else None, win.pad,
                     win.positions, window_bits, gathers, row_bits, sums.width, sums.operands, sums.outputs,
                     f"y[p*{row_bits} +: {row_bits}]")

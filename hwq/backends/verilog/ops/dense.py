@@ -12,7 +12,7 @@ from typing import ClassVar
 import numpy as np
 
 from hwq.backends.verilog.ops.base import NodeView, input_buses, output_bus
-from hwq.backends.verilog.ops.kernel import Operand, Output, kernel_note, kernel_sums
+from hwq.backends.verilog.ops.kernel import Operand, Output, node_sums
 from hwq.fixed import ap_spelling
 from hwq.ir import Node, Value
 from hwq.ir.ops.kernel import position_matrix
@@ -43,10 +43,8 @@ def row_view(cls: type[DenseView], node: Node, module: str, inputs: list[Value],
     n_in, n_out = matrix.shape
     rows = node.output.size // n_out
     src, dst = ("xr", "yr") if rows > 1 else ("x", "y")
-    sums = kernel_sums(matrix, node.params["kernel"].type, node.params.get("bias"), x_type, acc, src, dst)
+    sums, note = node_sums(node, x_type, src, dst)
     per_row = f"; the same sums for each of the {rows} rows of the leading axes" if rows > 1 else ""
-    kernel = node.params["kernel"].mantissa
-    comment = [f"{node.name}: {what}, {n_out} x {ap_spelling(acc)} out{per_row}",
-               *kernel_note(node, int(np.count_nonzero(kernel)), kernel.size)]
+    comment = [f"{node.name}: {what}, {n_out} x {ap_spelling(acc)} out{per_row}", *note]
     return cls(module, comment, input_buses(inputs), output_bus(node), rows, n_in, x_type.width, n_out, sums.width,
                sums.operands, sums.outputs)

@@ -16,17 +16,21 @@ from hwq.backends.verilog.expr import Bits, element, extend, signed_literal
 from hwq.fixed import FixedType, ap_spelling
 from hwq.fixed.integers import is_power_of_two, wrap_signed
 from hwq.ir import IntTensor, Node
+from hwq.ir.ops.kernel import position_matrix
 
 TERMS_PER_LINE = 6
 
 
 @dataclass
 class Operand:
-    """One input element, extended (or cut) to the accumulator width: `wire signed [W-1:0] name = expr;`."""
+    """A wire: one input element extended (or cut) to the accumulator width, `wire signed [W-1:0] name = expr;`,
+    or (bits given) a wire of its own width, signed or not: a step of a shift-add program."""
 
     name: str
     expr: str
     note: str
+    bits: int | None = None
+    signed: bool = True
 
 
 @dataclass
@@ -85,6 +89,34 @@ def kernel_operands(used: list[int], x_type: FixedType, w: int, src: str,
     kept = "cut to" if w < x_type.width else ("sign-extended to" if x_type.signed else "zero-extended to")
     return [Operand(f"x{i}", extend(Bits.of_element(src, i, x_type.width), x_type.signed, w),
                     f"{labels[i] if labels else f'x[{i}]'} {kept} {w} bits") for i in used]
+
+
+def node_sums(node: Node, x_type: FixedType, src: str, dst: str,
+              labels: list[str] | None = None) -> tuple[Sums, list[str]]:
+    """One position of a kernel node in its constant form (node.attrs["constants"]), and the comment lines on
+    it: a shared shift-add program ("shift_add", hwq.cmvm) or one sum of constant products per output."""
+    kernel = node.params["kernel"]
+    if node.attrs.get("constants") == "shift_add":
+        from hwq.backends.verilog.ops.adders import program_sums
+        from hwq.cmvm.kernels import kernel_program
+
+        program = kernel_program(node, x_type)
+        return program_sums(program, x_type, node.output.type, src, dst, labels), program_note(node, program)
+    matrix = position_matrix(node)
+    sums = kernel_sums(matrix, kernel.type, node.params.get("bias"), x_type, node.output.type, src, dst, labels)
+    return sums, kernel_note(node, int(np.count_nonzero(kernel.mantissa)), kernel.mantissa.size)
+
+
+def program_note(node: Node, program) -> list[str]:
+    """The comment lines on a shift-add program."""
+    kernel, bias = node.params["kernel"], node.params.get("bias")
+    return [
+        f"kernel {ap_spelling(kernel.type)}" + (f", bias {ap_spelling(bias.type)}" if bias is not None else "")
+        + f": a shared shift-add graph (hwq.cmvm) of {program.count('add')} adders, {program.count('neg')} "
+          f"negations, depth {max(program.depth(), default=0)}",
+        "Each wire is exactly as wide as the range it was proven to take; the graph was proven to compute the",
+        "kernel's sums exactly (hwq.scalar.check) before it was printed.",
+    ]
 
 
 def kernel_note(node: Node, nonzero: int, products: int) -> list[str]:
