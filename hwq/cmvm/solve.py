@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hwq.cmvm.cse import eliminate
-from hwq.cmvm.digits import csd
+from hwq.cmvm.digits import digits
 from hwq.cmvm.signals import Signals, Term
 from hwq.cmvm.trees import sum_tree
 from hwq.scalar import Program, check_program
@@ -21,11 +21,13 @@ from hwq.scalar.program import Output
 class Options:
     """cse: share two-term patterns across the matrix (False: each column's digits summed on their own).
     max_shift: patterns at most this far apart (None: any). max_depth: no shared signal deeper than this many
-    adders (None: any; sharing lengthens paths, the trees then balance what is left)."""
+    adders (None: any). tree: how each column's terms are summed, "narrow" (the narrowest two first: fewest
+    adder bits) or "shallow" (the shallowest two first: least depth, a few percent more bits)."""
 
     cse: bool = True
     max_shift: int | None = None
     max_depth: int | None = None
+    tree: str = "narrow"
 
 
 def constant_matrix_program(matrix: np.ndarray, input_ranges: list[tuple[int, int]], frac: int = 0,
@@ -40,7 +42,7 @@ def constant_matrix_program(matrix: np.ndarray, input_ranges: list[tuple[int, in
     columns: list[list[Term]] = [[] for _ in range(n_out)]
     for i in range(n_in):
         for j in range(n_out):
-            columns[j].extend((i, shift, sign) for shift, sign in csd(int(matrix[i, j])))
+            columns[j].extend((i, shift, sign) for shift, sign in digits(int(matrix[i, j])))
     for j in range(n_out):
         if offsets is not None and int(offsets[j]):
             c = int(offsets[j])
@@ -48,7 +50,7 @@ def constant_matrix_program(matrix: np.ndarray, input_ranges: list[tuple[int, in
             columns[j].append((signals.constant(c >> tz), tz, 1))
     if options.cse:
         eliminate(columns, signals, options.max_shift, options.max_depth)
-    roots = [sum_tree(col, signals) for col in columns]
+    roots = [sum_tree(col, signals, options.tree) for col in columns]
     program = _program(signals, roots, frac)
     check_program(program, matrix, offsets, signals.ranges, what)
     return program

@@ -1,5 +1,6 @@
-"""Each column's remaining terms summed by a tree of two-input adders, balanced for depth: the two
-shallowest terms first (the narrower one on a tie), as Huffman coding pairs the lightest. A sum keeps a
+"""Each column's remaining terms summed by a tree of two-input adders, the two lightest terms first as
+Huffman coding pairs them: "narrow" weighs a term by its top bit (width plus shift: narrow sums first, the
+fewest adder bits), "shallow" by its depth in adders, then its top bit (the least depth). A sum keeps a
 positive sign when either term has one (a - b needs no negation); only a column whose terms are all
 negative ends in one, and a constant (the bias) is a term like any other."""
 
@@ -9,22 +10,31 @@ import heapq
 
 from hwq.cmvm.signals import Signals, Term
 
+TREES = ("narrow", "shallow")
 
-def sum_tree(terms: list[Term], signals: Signals) -> Term | None:
+
+def sum_tree(terms: list[Term], signals: Signals, tree: str = "narrow") -> Term | None:
     """One term equal to the sum of `terms` (None when there are none), built from new signals."""
+    if tree not in TREES:
+        raise ValueError(f"tree={tree!r}: choose one of {', '.join(TREES)}")
+
+    def weight(t: Term) -> tuple[int, ...]:
+        top = signals.width(t[0]) + t[1]
+        return (top,) if tree == "narrow" else (signals[t[0]].depth, top)
+
     terms = merge_duplicates(terms)
     if not terms:
         return None
-    heap = [(signals[t[0]].depth, signals.width(t[0]) + t[1], k, t) for k, t in enumerate(terms)]
+    heap = [(weight(t), k, t) for k, t in enumerate(terms)]
     heapq.heapify(heap)
     order = len(heap)
     while len(heap) > 1:
-        x = heapq.heappop(heap)[3]
-        y = heapq.heappop(heap)[3]
+        x = heapq.heappop(heap)[2]
+        y = heapq.heappop(heap)[2]
         t = add_terms(x, y, signals)
-        heapq.heappush(heap, (signals[t[0]].depth, signals.width(t[0]) + t[1], order, t))
+        heapq.heappush(heap, (weight(t), order, t))
         order += 1
-    return heap[0][3]
+    return heap[0][2]
 
 
 def add_terms(x: Term, y: Term, signals: Signals) -> Term:

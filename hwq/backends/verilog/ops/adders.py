@@ -5,7 +5,7 @@ width, so every sum is formed modulo 2^width: exact, because the step's range fi
 
 from __future__ import annotations
 
-from hwq.backends.verilog.expr import Bits, aligned, element, unsigned_literal
+from hwq.backends.verilog.expr import Bits, aligned, element, extend, unsigned_literal
 from hwq.backends.verilog.ops.kernel import Operand, Output, Sums
 from hwq.fixed import FixedType
 from hwq.scalar import Program
@@ -35,10 +35,7 @@ def program_sums(program: Program, x_type: FixedType, acc: FixedType, src: str, 
         elif s.op == "neg":
             expr, note = f"-{operand(s.args[0], 0, s.width)}", ""
         elif s.op == "add":
-            (a, b), (sa, sb, na, nb) = s.args, s.attrs
-            first, second = operand(a, sa, s.width), operand(b, sb, s.width)
-            expr = f"{'-' if na else ''}{first} {'-' if nb else '+'} {second}"
-            note = ""
+            expr, note = add_expr(program, k, names, operand), ""
         else:
             raise ValueError(f"step {k}: {s.op} has no Verilog form in a kernel's program")
         wires.append(Operand(names[k], expr, note, s.width, s.signed))
@@ -50,6 +47,26 @@ def program_sums(program: Program, x_type: FixedType, acc: FixedType, src: str, 
         else:
             outputs.append(Output(target, [operand(out.step, out.shift, acc.width)]))
     return Sums(acc.width, wires, outputs)
+
+
+def add_expr(program: Program, k: int, names: dict[int, str], operand) -> str:
+    """a + (b << s) passes a's low s bits through (no adder below the shift) and adds only above them:
+    {(a >>> s) + b, a[s-1:0]}. Any other add is one sum at the step's width."""
+    s = program.steps[k]
+    (a, b), (sa, sb, na, nb) = s.args, s.attrs
+    if sa == 0 and not na and 0 < sb < s.width:
+        x = program.steps[a]
+        high = s.width - sb
+        above = Bits(names[a], sb, x.width - sb, whole=False) if x.width > sb else None
+        if above is None:  # a lies below the shift: a >>> s is its sign (or 0)
+            top = extend(Bits(names[a], x.width - 1, 1), x.signed, high) if x.signed else f"{high}'d0"
+        else:
+            top = extend(above, x.signed, high)
+        low = Bits.wire(names[a], x.width).low(sb) if x.width >= sb else extend(Bits.wire(names[a], x.width),
+                                                                                  x.signed, sb)
+        return f"{{{top} {'-' if nb else '+'} {operand(b, 0, high)}, {low}}}"
+    first, second = operand(a, sa, s.width), operand(b, sb, s.width)
+    return f"{'-' if na else ''}{first} {'-' if nb else '+'} {second}"
 
 
 def _live(program: Program) -> set[int]:
