@@ -31,7 +31,7 @@ def cmd_convert(args) -> int:
 
     graph = load_graph(args.model, args.input_type, args.until)
     prj = hwq.emit(graph, args.output, backend=args.backend, overwrite=args.overwrite, io=args.io,
-                   parallelism=args.parallelism)
+                   parallelism=args.parallelism, multipliers=args.multipliers)
     print(f"wrote {args.backend} project to {prj.path}")
     if args.compile:
         prj.compile()
@@ -76,7 +76,7 @@ def cmd_report(args) -> int:
         from hwq.report import write_report
 
         paths = write_report(graph, args.output, yosys=args.yosys, dsp=args.dsp, io=args.io,
-                             parallelism=args.parallelism)
+                             parallelism=args.parallelism, multipliers=args.multipliers)
         print(f"wrote {paths['html']} and {paths['json']}")
     return 0
 
@@ -115,6 +115,11 @@ def build_parser() -> argparse.ArgumentParser:
                                              "e.g. 'ap_fixed<16,6>'")
         sp.add_argument("--until", help="the last layer to lower (a model ending in a softmax: its logits layer)")
 
+    def multipliers_arg(sp, default: str):
+        sp.add_argument("--multipliers", choices=["shift_add", "direct"], default=None,
+                        help="how constant products are built: shared shift-add graphs, proven exact, or one sum "
+                             f"of constant products per output left to the tool (default: {default})")
+
     def parallelism_arg(sp):
         sp.add_argument("--parallelism", nargs="+", type=_parallelism_setting, metavar="NODE=N",
                         action=_MergeSettings, default=None,
@@ -130,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--io", choices=["auto", "parallel", "stream"], default="auto",
                    help="architecture: every value at once, images streamed pixel by pixel, or chosen by size")
     parallelism_arg(c)
+    multipliers_arg(c, "shift_add for Verilog, direct for HLS")
     c.set_defaults(func=cmd_convert)
 
     s = sub.add_parser("sim", help="run the bit-exact simulator on inputs from a .npy file")
@@ -152,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--io", choices=["auto", "parallel", "stream"], default="auto",
                    help="the architecture to report (as emit chooses it)")
     parallelism_arg(r)
+    multipliers_arg(r, "shift_add, as the Verilog backend")
     r.set_defaults(func=cmd_report)
 
     w = sub.add_parser("sweep", help="re-quantize layers over a grid of weight bit widths: accuracy, energy, "

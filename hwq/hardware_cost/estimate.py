@@ -24,6 +24,7 @@ since Yosys folds most of the rounding incrementer into the saturation logic.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -92,12 +93,17 @@ class GraphEstimate:
 
 
 def estimate(graph: Graph, dsp: bool = False, io: str = "auto",
-             parallelism: dict[str, int] | None = None) -> GraphEstimate:
+             parallelism: dict[str, int] | None = None, multipliers: str | None = None) -> GraphEstimate:
     """Per-node estimates for `graph` in the architecture `io` ("parallel", "stream" or "auto", as emit
     chooses) at `parallelism` (multiply-accumulates per clock by kernel node, stream only); `dsp=True` moves
-    non-trivial products into DSP blocks."""
+    non-trivial products into DSP blocks. The graph is priced as the Verilog backend prints it: its passes run
+    first (on a copy), with `multipliers` as emit takes it (None: the backend's default, shift_add; with dsp=True,
+    direct, the form from which a tool infers DSP blocks)."""
     from hwq.passes.schedule import choose_io, schedule
 
+    if dsp and multipliers is None:
+        multipliers = "direct"
+    graph = as_printed(graph, multipliers)
     if choose_io(graph, io) == "stream":
         from hwq.hardware_cost.stream import estimate_stream
 
@@ -108,6 +114,15 @@ def estimate(graph: Graph, dsp: bool = False, io: str = "auto",
     nodes = [estimate_node(n, [values[name].type for name in n.inputs], dsp) for n in graph.nodes]
     out_bits = sum(v.size * v.type.width for v in graph.output_values)
     return GraphEstimate(nodes, output_ffs=out_bits + 1, latency=1)
+
+
+def as_printed(graph: Graph, multipliers: str | None = None) -> Graph:
+    """A copy of graph after the Verilog backend's passes (hwq.passes.PIPELINES), as hwq.emit runs them."""
+    from hwq.passes import PIPELINES, run_passes
+    from hwq.passes.constant_form import constant_form
+
+    passes = [*PIPELINES["verilog"], *([constant_form(multipliers)] if multipliers else [])]
+    return run_passes(copy.deepcopy(graph), passes)
 
 
 def estimate_node(node: Node, x: FixedType | list[FixedType], dsp: bool = False) -> NodeEstimate:
@@ -199,6 +214,27 @@ def _kernel(node: Node, xs: list[FixedType], dsp: bool) -> NodeEstimate:
     return NodeEstimate(node.name, node.op, luts * repeats, 0, dsps * repeats, 0, depth, bits * repeats)
 
 
+def _shift_add_kernel(node: Node, xs: list[FixedType], dsp: bool) -> NodeEstimate:
+    """dense, conv, affine in the shift_add form: the program the backends print (hwq.cmvm.kernels), one LUT per
+    bit of each adder's carry chain (Program.adder_bits), repeated over the positions (or rows) that share it."""
+    from hwq.cmvm.kernels import kernel_program
+
+    program = kernel_program(node, xs[0])
+    repeats = node.output.size // len(program.outputs)
+    bits = program.adder_bits()
+    depth = max(program.depth(), default=0)
+    return NodeEstimate(node.name, node.op, round(LUTS_PER_ADDER_BIT * bits) * repeats, 0, 0, 0, depth,
+                        bits * repeats)
+
+
+def _constant_kernel(node: Node, xs: list[FixedType], dsp: bool) -> NodeEstimate:
+    """A kernel node priced in the form it is printed (node.attrs["constants"]): with dsp=True the products go to
+    DSP blocks, which only the direct form lets the tool infer."""
+    if node.attrs.get("constants") == "shift_add" and not dsp:
+        return _shift_add_kernel(node, xs, dsp)
+    return _kernel(node, xs, dsp)
+
+
 def _pool(node: Node, xs: list[FixedType], dsp: bool) -> NodeEstimate:
     """Per output, taps - 1 two-input steps: a comparison and a select (two LUTs per bit) for a max, an adder
     in the output width for a sum."""
@@ -232,7 +268,7 @@ def _table(node: Node, xs: list[FixedType], dsp: bool) -> NodeEstimate:
 
 
 COSTS: dict[str, Callable[[Node, list[FixedType], bool], NodeEstimate]] = {
-    "dense": _kernel, "conv": _kernel, "affine": _kernel, "pool": _pool,
+    "dense": _constant_kernel, "conv": _constant_kernel, "affine": _constant_kernel, "pool": _pool,
     "quantize": _quantize, "relu": _relu, "table": _table,
     "add": _sum, "subtract": partial(_sum, negated=True), "multiply": _multiply,
     "concatenate": _wiring, "reshape": _wiring, "transpose": _wiring, "scale": _wiring, "pad": _wiring,

@@ -48,7 +48,8 @@ def node_modules(graph: Graph, io: str = "parallel",
 
 
 def measure(graph: Graph, dsp: bool = False, per_node: bool = True, top: bool = True,
-            jobs: int | None = None, io: str = "parallel", parallelism: dict[str, int] | None = None) -> Measurement:
+            jobs: int | None = None, io: str = "parallel", parallelism: dict[str, int] | None = None,
+            multipliers: str | None = None) -> Measurement:
     """Emit `graph` as Verilog in a temporary folder and synthesise it (see the module docstring).
 
     `dsp=True` lets Yosys infer DSP48 blocks; by default multipliers are counted in LUTs.
@@ -56,15 +57,19 @@ def measure(graph: Graph, dsp: bool = False, per_node: bool = True, top: bool = 
     WebAssembly build tens of minutes).
     `jobs` syntheses run at once (each is its own process); by default one per core, at most 4.
     `io`: the architecture synthesised ("parallel", "stream" or "auto", as emit chooses); `parallelism`:
-    multiply-accumulates per clock by kernel node (a stream design's, as emit takes it).
+    multiply-accumulates per clock by kernel node (a stream design's, as emit takes it); `multipliers`: the form
+    of the constant products, as emit takes it.
     """
     import hwq
     from hwq.passes.schedule import choose_io
 
     io = choose_io(graph, io)
+    if dsp and multipliers is None:
+        multipliers = "direct"  # the form from which Yosys infers DSP blocks
     top_module, modules = node_modules(graph, io, parallelism)
     with tempfile.TemporaryDirectory(prefix="hwq-measure-") as tmp:
-        prj = hwq.emit(graph, Path(tmp) / "prj", backend="verilog", io=io, parallelism=parallelism)
+        prj = hwq.emit(graph, Path(tmp) / "prj", backend="verilog", io=io, parallelism=parallelism,
+                       multipliers=multipliers)
         sources = prj.sources
         targets = list(modules.items()) if per_node else []
         targets += [(None, top_module)] if top else []

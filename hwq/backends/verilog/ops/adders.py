@@ -9,6 +9,7 @@ from hwq.backends.verilog.expr import Bits, aligned, element, extend, unsigned_l
 from hwq.backends.verilog.ops.kernel import Operand, Output, Sums
 from hwq.fixed import FixedType
 from hwq.scalar import Program
+from hwq.scalar.program import passthrough_bits
 
 
 def program_sums(program: Program, x_type: FixedType, acc: FixedType, src: str, dst: str,
@@ -54,7 +55,7 @@ def add_expr(program: Program, k: int, names: dict[int, str], operand) -> str:
     {(a >>> s) + b, a[s-1:0]}. Any other add is one sum at the step's width."""
     s = program.steps[k]
     (a, b), (sa, sb, na, nb) = s.args, s.attrs
-    if sa == 0 and not na and 0 < sb < s.width:
+    if passthrough_bits(s):
         x = program.steps[a]
         high = s.width - sb
         above = Bits(names[a], sb, x.width - sb, whole=False) if x.width > sb else None
