@@ -1,57 +1,113 @@
-"""Estimated against measured resources for the jet tagger, per layer: hwq.hardware_cost.estimate (IR only)
-next to Yosys synth_xilinx -nodsp on each node module (and, with --top, the whole design).
+"""Resources of hwq's Verilog, measured by Yosys (native where installed: `make setup`), next to the estimate.
 
-    .venv/bin/python benchmarks/resources.py [--epochs 3] [--top]
+For the published jet tagger (16-64-32-32-5, ../shared/models/qkeras-v3_3layer.keras, input ap_fixed<16,6>, up
+to the logits), the published MNIST dense model, and the MNIST CNN's convolution stages (streaming, one window
+per clock), each in the forms asked for:
 
-Yosys' WebAssembly build is slow on designs this size: several minutes per dense layer, longer for the
-top (it is flattened into ~400k gates before LUT mapping), so the top is optional.
+- direct: one sum of constant products per output, the multiplications left to Yosys;
+- shift_add: the constant matrices as shared shift-add graphs (hwq.cmvm), combinational;
+- pipelined: shift_add with registers (emit's pipeline=, see README), when the backend offers it.
+
+Prints, per model and form, Yosys' LUTs, CARRY4s and FFs for the whole design (synth_xilinx -flatten -nodsp
+-noiopad), its wall time, hwq's estimate and its error, the adders and the adder depth.
+
+    .venv/bin/python benchmarks/resources.py [--models jet mnist_dense cnn] [--forms direct shift_add pipelined]
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import hwq  # noqa: E402
-from hwq.hardware_cost import estimate, measure  # noqa: E402
+from hwq.cmvm.kernels import kernel_program  # noqa: E402
+from hwq.hardware_cost import estimate  # noqa: E402
+from hwq.hardware_cost.estimate import as_printed  # noqa: E402
+from hwq.hardware_cost.yosys import synthesise, yosys_build  # noqa: E402
+
+MODELS = Path(__file__).resolve().parent.parent.parent / "shared" / "models"
+PIPELINE = {"max_depth": 4}  # the pipelined form's default: at most 4 adders per stage
+
+
+def jet_tagger():
+    model = hwq.load_model(MODELS / "qkeras-v3_3layer.keras")
+    return hwq.lower(model, input_type="ap_fixed<16,6>", until="output", name="jet_tagger"), "parallel"
+
+
+def mnist_dense():
+    model = hwq.load_qkeras(MODELS / "qkeras_mnist_dense.json", MODELS / "qkeras_mnist_dense_weights.h5")
+    return hwq.lower(model, input_type="ap_fixed<10,3>", until="q_dense_3", name="mnist_dense"), "parallel"
+
+
+def mnist_cnn_conv():
+    """The MNIST CNN up to its second convolution, streamed: the conv stages are its CNN layers."""
+    model = hwq.load_qkeras(MODELS / "qkeras_mnist_cnn.json", MODELS / "qkeras_mnist_cnn_weights.h5")
+    return hwq.lower(model, input_type="ap_ufixed<8,0>", until="q_conv2d_1", name="mnist_conv"), "stream"
+
+
+MODEL_BUILDERS = {"jet": jet_tagger, "mnist_dense": mnist_dense, "cnn": mnist_cnn_conv}
+
+
+def adders(graph, form: str) -> tuple[int, int]:
+    """Adders and the deepest adder chain of the kernel nodes' programs, as printed in this form."""
+    if form == "direct":
+        return 0, 0
+    printed = as_printed(graph, "shift_add")
+    values = printed.values()
+    programs = [kernel_program(n, values[n.inputs[0]].type) for n in printed.nodes
+                if n.attrs.get("constants") == "shift_add"]
+    count = sum(p.count("add") + p.count("neg") for p in programs)
+    return count, max((max(p.depth(), default=0) for p in programs), default=0)
+
+
+def measure_form(graph, io: str, form: str) -> dict | None:
+    kwargs = {"multipliers": "direct" if form == "direct" else "shift_add"}
+    if form == "pipelined":
+        if "pipeline" not in inspect.signature(hwq.emit).parameters:
+            return None
+        kwargs["pipeline"] = PIPELINE
+    with tempfile.TemporaryDirectory(prefix="hwq-resources-") as tmp:
+        start = time.perf_counter()
+        prj = hwq.emit(graph, Path(tmp) / "v", backend="verilog", io=io, **kwargs)
+        emit_s = time.perf_counter() - start
+        start = time.perf_counter()
+        s = synthesise(prj.sources, prj.top, timeout=None)
+        yosys_s = time.perf_counter() - start
+    est = estimate(graph, io=io, multipliers=kwargs["multipliers"])
+    n_adders, depth = adders(graph, form)
+    return {"luts": s.luts, "carries": s.carries, "ffs": s.ffs, "yosys_s": yosys_s, "emit_s": emit_s,
+            "est": est.luts, "adders": n_adders, "depth": depth}
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--epochs", type=int, default=3, help="training epochs (the weights decide the LUTs)")
-    p.add_argument("--top", action="store_true", help="also synthesise the whole design")
-    p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--models", nargs="+", choices=list(MODEL_BUILDERS), default=list(MODEL_BUILDERS))
+    p.add_argument("--forms", nargs="+", choices=["direct", "shift_add", "pipelined"],
+                   default=["direct", "shift_add", "pipelined"])
     args = p.parse_args(argv)
-
-    from jet_tagger import build_jet_tagger, train
-
-    model = build_jet_tagger()
-    train(model, args.epochs)
-    graph = hwq.lower(model)
-    est = estimate(graph)
-    start = time.perf_counter()
-    m = measure(graph, per_node=True, top=args.top, jobs=args.jobs)
-    seconds = time.perf_counter() - start
-
-    print(f"{'node':10s} {'op':9s} {'est LUTs':>9s} {'Yosys LUTs':>10s} {'error':>7s}")
-    for e in est.nodes:
-        y = m.nodes[e.node].luts
-        err = f"{100 * (e.luts - y) / y:+.0f}%" if y else "-"
-        print(f"{e.node:10s} {e.op:9s} {e.luts:9d} {y:10d} {err:>7s}")
-    total_nodes = sum(s.luts for s in m.nodes.values())
-    print(f"{'sum':20s} {est.luts:9d} {total_nodes:10d} {100 * (est.luts - total_nodes) / total_nodes:+.0f}%")
-    if m.total is not None:
-        print(f"top (flattened): {m.total.luts} LUTs, {m.total.ffs} FFs (estimate {est.ffs} FFs)")
-    print(f"Yosys time: {seconds:.0f} s with {args.jobs} jobs")
+    print(f"Yosys: {yosys_build()}, synth_xilinx -flatten -nodsp -noiopad on the whole design")
+    print(f"{'model':12s} {'form':10s} {'LUTs':>8s} {'CARRY4':>7s} {'FFs':>6s} {'estimate':>9s} {'error':>6s} "
+          f"{'adders':>7s} {'depth':>5s} {'yosys':>8s} {'emit':>7s}")
+    for name in args.models:
+        graph, io = MODEL_BUILDERS[name]()
+        for form in args.forms:
+            r = measure_form(graph, io, form)
+            if r is None:
+                print(f"{name:12s} {form:10s} (no pipeline option in this hwq)")
+                continue
+            err = f"{100 * (r['est'] - r['luts']) / r['luts']:+.0f}%" if r["luts"] else "-"
+            print(f"{name:12s} {form:10s} {r['luts']:8,d} {r['carries']:7,d} {r['ffs']:6,d} {r['est']:9,d} {err:>6s} "
+                  f"{r['adders']:7,d} {r['depth']:5d} {r['yosys_s']:7.0f}s {r['emit_s']:6.1f}s", flush=True)
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.exit(main())
