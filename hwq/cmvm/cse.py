@@ -48,34 +48,35 @@ class _State:
         self.signals = signals
         self.max_shift = max_shift
         self.counts: dict[Pattern, int] = defaultdict(int)
-        self.where: dict[Pattern, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        self.where: dict[Pattern, dict[int, int]] = defaultdict(dict)  # pattern -> column -> pairs there
         self.heap: list[tuple[int, int, Pattern]] = []
         for j, col in enumerate(columns):
             for i in range(len(col)):
-                for k in range(i + 1, len(col)):
-                    self._count(j, col[i], col[k], 1)
+                self._count_with(j, col[i], col[i + 1:], 1, push=False)
         for p, n in self.counts.items():
             if n >= 2:
                 heapq.heappush(self.heap, (-n, p[2], p))
 
-    def pattern(self, x: Term, y: Term) -> Pattern | None:
-        if (x[1], x[0]) > (y[1], y[0]):
-            x, y = y, x
-        shift = y[1] - x[1]
-        if (self.max_shift is not None and shift > self.max_shift) or (shift == 0 and x[0] == y[0]):
-            return None
-        return x[0], y[0], shift, x[2] * y[2]
-
-    def _count(self, j: int, x: Term, y: Term, delta: int) -> None:
-        p = self.pattern(x, y)
-        if p is None:
-            return
-        self.counts[p] += delta
-        self.where[p][j] += delta
-        if self.where[p][j] == 0:
-            del self.where[p][j]
-        if delta > 0 and self.counts[p] >= 2:
-            heapq.heappush(self.heap, (-self.counts[p], p[2], p))
+    def _count_with(self, j: int, x: Term, others: list[Term], delta: int, push: bool = True) -> None:
+        """Count (delta +1 or -1) the pairs term x makes with each of `others` in column j (pattern() inlined:
+        this is the solver's inner loop)."""
+        counts, where, heap, max_shift = self.counts, self.where, self.heap, self.max_shift
+        xs, xk, xg = x[1], x[0], x[2]
+        for y in others:
+            ys, yk = y[1], y[0]
+            p = (yk, xk, xs - ys, xg * y[2]) if (xs, xk) > (ys, yk) else (xk, yk, ys - xs, xg * y[2])
+            if (max_shift is not None and p[2] > max_shift) or (p[2] == 0 and xk == yk):
+                continue
+            n = counts[p] + delta
+            counts[p] = n
+            cols = where[p]
+            m = cols.get(j, 0) + delta
+            if m:
+                cols[j] = m
+            else:
+                del cols[j]
+            if push and delta > 0 and n >= 2:
+                heapq.heappush(heap, (-n, p[2], p))
 
     def best(self, blocked: set[Pattern]) -> Pattern | None:
         """The pattern counted most often (at least twice), the closest shift first; stale heap entries skipped."""
@@ -114,11 +115,8 @@ class _State:
     def replace(self, j: int, first: Term, second: Term, new: Term) -> None:
         col = self.columns[j]
         col.remove(first)
-        for y in col:
-            self._count(j, first, y, -1)
+        self._count_with(j, first, col, -1)
         col.remove(second)
-        for y in col:
-            self._count(j, second, y, -1)
-        for y in col:
-            self._count(j, new, y, 1)
+        self._count_with(j, second, col, -1)
+        self._count_with(j, new, col, 1)
         col.append(new)

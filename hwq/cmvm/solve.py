@@ -22,12 +22,16 @@ class Options:
     """cse: share two-term patterns across the matrix (False: each column's digits summed on their own).
     max_shift: patterns at most this far apart (None: any). max_depth: no shared signal deeper than this many
     adders (None: any). tree: how each column's terms are summed, "narrow" (the narrowest two first: fewest
-    adder bits) or "shallow" (the shallowest two first: least depth, a few percent more bits)."""
+    adder bits) or "shallow" (the shallowest two first: least depth, a few percent more bits). group: patterns
+    only between inputs of one group of this many (i // group): the pairs counted grow with the square of a
+    column's terms, and a layer of hundreds of inputs would take minutes and gigabytes; the sharing between
+    columns stays whole."""
 
     cse: bool = True
     max_shift: int | None = None
     max_depth: int | None = None
     tree: str = "narrow"
+    group: int | None = 64
 
 
 def constant_matrix_program(matrix: np.ndarray, input_ranges: list[tuple[int, int]], frac: int = 0,
@@ -49,11 +53,27 @@ def constant_matrix_program(matrix: np.ndarray, input_ranges: list[tuple[int, in
             tz = (c & -c).bit_length() - 1
             columns[j].append((signals.constant(c >> tz), tz, 1))
     if options.cse:
-        eliminate(columns, signals, options.max_shift, options.max_depth)
+        parts = _grouped(columns, n_in, options.group)
+        eliminate(parts, signals, options.max_shift, options.max_depth)
+        columns = [[t for part in parts[j::len(columns)] for t in part] for j in range(len(columns))]
     roots = [sum_tree(col, signals, options.tree) for col in columns]
     program = _program(signals, roots, frac)
     check_program(program, matrix, offsets, signals.ranges, what)
     return program
+
+
+def _grouped(columns: list[list[Term]], n_in: int, group: int | None) -> list[list[Term]]:
+    """Each column split by input group, group-major: part g * len(columns) + j holds column j's terms over the
+    inputs of group g (a constant goes with group 0)."""
+    if group is None or n_in <= group:
+        return [list(col) for col in columns]
+    groups = -(-n_in // group)
+    parts: list[list[Term]] = [[] for _ in range(groups * len(columns))]
+    for j, col in enumerate(columns):
+        for t in col:
+            g = t[0] // group if t[0] < n_in else 0  # signals past the inputs are constants here
+            parts[g * len(columns) + j].append(t)
+    return parts
 
 
 def _program(signals: Signals, roots: list[Term | None], frac: int) -> Program:

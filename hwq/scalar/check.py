@@ -32,7 +32,7 @@ def check_program(program: Program, matrix: np.ndarray, offsets: list[int] | Non
         if s.op == "input" and (s.lo, s.hi) != ranges[s.attrs[0]]:
             raise CheckError(f"{what}: input {s.attrs[0]} declared in [{s.lo}, {s.hi}], but it takes "
                              f"{list(ranges[s.attrs[0]])}")
-    combos: list[tuple[list[int], int] | None] = []
+    combos: list[tuple[dict[int, int], int] | None] = []  # sparse: input port -> coefficient, and a constant
     for k, step in enumerate(program.steps):
         if any(not 0 <= a < k for a in step.args) or len(step.args) != OPS[step.op].arity:
             raise CheckError(f"{what}: step {k} ({step.op}) reads {step.args}, not {OPS[step.op].arity} earlier steps")
@@ -50,7 +50,7 @@ def check_program(program: Program, matrix: np.ndarray, offsets: list[int] | Non
             combo = combos[out.step]
             if combo is None:
                 raise CheckError(f"{what}: output {j} reads step {out.step}, which is not linear")
-            got = ([c << out.shift for c in combo[0]], combo[1] << out.shift)
+            got = ([combo[0].get(i, 0) << out.shift for i in range(n_in)], combo[1] << out.shift)
         if got != want:
             wrong = [i for i in range(n_in) if got[0][i] != want[0][i]]
             where = f"inputs {wrong[:8]}" if wrong else "the offset"
@@ -59,27 +59,30 @@ def check_program(program: Program, matrix: np.ndarray, offsets: list[int] | Non
                              f"{[want[0][i] for i in wrong[:4]] if wrong else want[1]})")
 
 
-def _combination(program: Program, k: int, combos: list, n_in: int, what: str) -> tuple[list[int], int] | None:
+def _combination(program: Program, k: int, combos: list, n_in: int,
+                 what: str) -> tuple[dict[int, int], int] | None:
     step = program.steps[k]
     if step.op == "input":
         port = step.attrs[0]
         if not 0 <= port < n_in:
             raise CheckError(f"{what}: step {k} reads input port {port} of {n_in}")
-        return [int(i == port) for i in range(n_in)], 0
+        return {port: 1}, 0
     if step.op == "const":
-        return [0] * n_in, int(step.attrs[0])
+        return {}, int(step.attrs[0])
     if step.op == "neg":
         a = combos[step.args[0]]
         _same_point(program, k, [step.args[0]], what)
-        return None if a is None else ([-c for c in a[0]], -a[1])
+        return None if a is None else ({i: -c for i, c in a[0].items()}, -a[1])
     if step.op == "add":
         (a, b), (sa, sb, na, nb) = step.args, step.attrs
         _same_point(program, k, [a, b], what)
         if combos[a] is None or combos[b] is None:
             return None
         ka, kb = (-1 if na else 1) << sa, (-1 if nb else 1) << sb
-        return ([ka * u + kb * v for u, v in zip(combos[a][0], combos[b][0], strict=True)],
-                ka * combos[a][1] + kb * combos[b][1])
+        coefficients = {i: ka * c for i, c in combos[a][0].items()}
+        for i, c in combos[b][0].items():
+            coefficients[i] = coefficients.get(i, 0) + kb * c
+        return {i: c for i, c in coefficients.items() if c}, ka * combos[a][1] + kb * combos[b][1]
     return None
 
 
@@ -91,10 +94,11 @@ def _same_point(program: Program, k: int, operands: list[int], what: str) -> Non
                              f"step {a} {program.steps[a].frac}")
 
 
-def _reach(combo: tuple[list[int], int], ranges: list[tuple[int, int]]) -> tuple[int, int]:
+def _reach(combo: tuple[dict[int, int], int], ranges: list[tuple[int, int]]) -> tuple[int, int]:
     coefficients, k = combo
     lo = hi = k
-    for c, (a, b) in zip(coefficients, ranges, strict=True):
+    for i, c in coefficients.items():
+        a, b = ranges[i]
         lo += min(c * a, c * b)
         hi += max(c * a, c * b)
     return lo, hi
