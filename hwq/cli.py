@@ -31,7 +31,7 @@ def cmd_convert(args) -> int:
 
     graph = load_graph(args.model, args.input_type, args.until)
     prj = hwq.emit(graph, args.output, backend=args.backend, overwrite=args.overwrite, io=args.io,
-                   parallelism=args.parallelism, multipliers=args.multipliers)
+                   parallelism=args.parallelism, multipliers=args.multipliers, pipeline=args.pipeline or 1)
     print(f"wrote {args.backend} project to {prj.path}")
     if args.compile:
         prj.compile()
@@ -68,7 +68,8 @@ def cmd_sim(args) -> int:
 
 def cmd_report(args) -> int:
     graph = load_graph(args.model, args.input_type, args.until)
-    print(graph.summary(io=args.io, parallelism=args.parallelism))
+    print(graph.summary(io=args.io, parallelism=args.parallelism, pipeline=args.pipeline,
+                        multipliers=args.multipliers))
     if args.json:
         graph.to_json(args.json)
         print(f"wrote the data type map to {args.json}")
@@ -76,7 +77,7 @@ def cmd_report(args) -> int:
         from hwq.report import write_report
 
         paths = write_report(graph, args.output, yosys=args.yosys, dsp=args.dsp, io=args.io,
-                             parallelism=args.parallelism, multipliers=args.multipliers)
+                             parallelism=args.parallelism, multipliers=args.multipliers, pipeline=args.pipeline)
         print(f"wrote {paths['html']} and {paths['json']}")
     return 0
 
@@ -96,6 +97,16 @@ def _parallelism_setting(text: str) -> tuple[str, int]:
     if not sep or not node or not count.isdigit():
         raise argparse.ArgumentTypeError(f"{text!r}: give NODE=N, e.g. conv2=72")
     return node, int(count)
+
+
+def _pipeline_setting(text: str) -> int | dict[str, int]:
+    """`3` (register stages) or `max_depth=2` (adder levels per stage)."""
+    key, sep, value = text.rpartition("=")
+    if text.isdigit() and int(text) >= 1:
+        return int(text)
+    if sep and key == "max_depth" and value.isdigit() and int(value) >= 1:
+        return {"max_depth": int(value)}
+    raise argparse.ArgumentTypeError(f"{text!r}: give the register stages (e.g. 3) or max_depth=D (e.g. max_depth=4)")
 
 
 class _MergeSettings(argparse.Action):
@@ -126,6 +137,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="multiply-accumulates per clock of a stream design's dense, conv or affine node "
                              "(default: its whole output pixel per clock; the summary lists each node's)")
 
+    def pipeline_arg(sp):
+        sp.add_argument("--pipeline", type=_pipeline_setting, default=None, metavar="N|max_depth=D",
+                        help="register stages of the parallel Verilog top (latency N clocks), or at most D adder "
+                             "levels per stage (default: 1, the datapath combinational, the outputs registered)")
+
     c = sub.add_parser("convert", help="emit an HLS or Verilog project")
     model_args(c)
     c.add_argument("-o", "--output", required=True, help="project folder to create")
@@ -136,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="architecture: every value at once, images streamed pixel by pixel, or chosen by size")
     parallelism_arg(c)
     multipliers_arg(c, "shift_add for Verilog, direct for HLS")
+    pipeline_arg(c)
     c.set_defaults(func=cmd_convert)
 
     s = sub.add_parser("sim", help="run the bit-exact simulator on inputs from a .npy file")
@@ -159,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the architecture to report (as emit chooses it)")
     parallelism_arg(r)
     multipliers_arg(r, "shift_add, as the Verilog backend")
+    pipeline_arg(r)
     r.set_defaults(func=cmd_report)
 
     w = sub.add_parser("sweep", help="re-quantize layers over a grid of weight bit widths: accuracy, energy, "

@@ -13,7 +13,8 @@ BACKENDS = ("vitis", "catapult", "verilog")
 
 
 def emit(graph: Graph, output_dir: str | Path, backend: str = "vitis", overwrite: bool = False,
-         io: str = "auto", parallelism: dict[str, int] | None = None, multipliers: str | None = None) -> Project:
+         io: str = "auto", parallelism: dict[str, int] | None = None, multipliers: str | None = None,
+         pipeline: int | dict[str, int] = 1) -> Project:
     """Render `graph` as a project in `output_dir` for `backend` ('vitis', 'catapult' or 'verilog').
 
     `io` picks the architecture: "parallel" (every value at once), "stream" (images as pixel streams, see
@@ -22,12 +23,17 @@ def emit(graph: Graph, output_dir: str | Path, backend: str = "vitis", overwrite
     folder is written into; a non-empty one is refused unless overwrite=True. `parallelism`: multiply-accumulates
     per clock by node name for a stream design's kernel stages (hwq.passes.schedule.schedule). `multipliers`:
     how dense, conv and affine nodes form their constant products, "shift_add" (shared shift-add graphs, proven
-    exact: hwq.cmvm; Verilog's default) or "direct" (sums of constant products left to the tool).
+    exact: hwq.cmvm; Verilog's default) or "direct" (sums of constant products left to the tool). `pipeline`
+    (Verilog, io="parallel"): the top's register stages, an int (1: combinational, the outputs registered once) or
+    {"max_depth": d} adder levels per stage; the latency is one clock per stage (hwq.passes.stages).
     """
     from hwq.passes import PIPELINES, run_passes
 
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    if pipeline != 1 and backend != "verilog":
+        raise ValueError(f"pipeline={pipeline!r}: register stages are the Verilog backend's; an HLS tool pipelines "
+                         "the design itself")
     graph.validate()
     passes = PIPELINES[backend]
     if multipliers is not None:
@@ -43,6 +49,8 @@ def emit(graph: Graph, output_dir: str | Path, backend: str = "vitis", overwrite
     from hwq.backends.verilog import emit_verilog
 
     extra = {"parallelism": parallelism} if parallelism else {}
+    if pipeline != 1:
+        extra["pipeline"] = pipeline
     return emit_verilog(graph, output_dir, overwrite=overwrite, io=io, **extra)
 
 

@@ -14,7 +14,9 @@ chains): a fully parallel, combinational datapath whose result is registered onc
   entries; add/subtract: an adder tree per element; multiply: an array multiplier per element (one
   LUT per partial-product bit) or DSP48 blocks; reshape, transpose, scale and concatenate: wiring.
 - COSTS maps every op to its model; a new op adds one entry.
-- latency: nodes are combinational (0 clocks); the top's output register adds 1 clock.
+- latency: nodes are combinational (0 clocks); the top's output register adds 1 clock. A pipelined top
+  (`pipeline`, hwq.passes.stages) has one clock per stage, and its registers (the delays, the copies of adder
+  steps, the valid bits: as printed) are counted with the output register.
 
 The coefficients below are first-principles (one LUT per adder, rounding or clamping bit), not fitted.
 Against Yosys' synth_xilinx -nodsp on the jet tagger's node modules (benchmarks/resources.py prints the
@@ -64,7 +66,7 @@ class NodeEstimate:
 @dataclass
 class GraphEstimate:
     nodes: list[NodeEstimate]
-    output_ffs: int  # the top's register: out_data and out_valid
+    output_ffs: int  # the top's registers: out_data and out_valid (and a pipelined top's stage registers)
     latency: int
 
     @property
@@ -93,12 +95,14 @@ class GraphEstimate:
 
 
 def estimate(graph: Graph, dsp: bool = False, io: str = "auto",
-             parallelism: dict[str, int] | None = None, multipliers: str | None = None) -> GraphEstimate:
+             parallelism: dict[str, int] | None = None, multipliers: str | None = None,
+             pipeline: int | dict[str, int] | None = None) -> GraphEstimate:
     """Per-node estimates for `graph` in the architecture `io` ("parallel", "stream" or "auto", as emit
     chooses) at `parallelism` (multiply-accumulates per clock by kernel node, stream only); `dsp=True` moves
     non-trivial products into DSP blocks. The graph is priced as the Verilog backend prints it: its passes run
     first (on a copy), with `multipliers` as emit takes it (None: the backend's default, shift_add; with dsp=True,
-    direct, the form from which a tool infers DSP blocks)."""
+    direct, the form from which a tool infers DSP blocks). `pipeline`: the parallel top's register stages, as
+    emit takes them."""
     from hwq.passes.schedule import choose_io, schedule
 
     if dsp and multipliers is None:
@@ -108,11 +112,15 @@ def estimate(graph: Graph, dsp: bool = False, io: str = "auto",
         from hwq.hardware_cost.stream import estimate_stream
 
         return estimate_stream(graph, dsp, parallelism)
-    if parallelism:
-        schedule(graph, "parallel", parallelism)  # refuses a setting the parallel design cannot take
+    stages = None
+    if parallelism or pipeline is not None:
+        # refuses a setting the parallel design cannot take
+        stages = schedule(graph, "parallel", parallelism, pipeline).pipeline
     values = graph.values()
     nodes = [estimate_node(n, [values[name].type for name in n.inputs], dsp) for n in graph.nodes]
     out_bits = sum(v.size * v.type.width for v in graph.output_values)
+    if stages is not None:
+        return GraphEstimate(nodes, output_ffs=out_bits + 1 + stages.register_bits, latency=stages.latency)
     return GraphEstimate(nodes, output_ffs=out_bits + 1, latency=1)
 
 

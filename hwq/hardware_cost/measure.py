@@ -49,7 +49,7 @@ def node_modules(graph: Graph, io: str = "parallel",
 
 def measure(graph: Graph, dsp: bool = False, per_node: bool = True, top: bool = True,
             jobs: int | None = None, io: str = "parallel", parallelism: dict[str, int] | None = None,
-            multipliers: str | None = None) -> Measurement:
+            multipliers: str | None = None, pipeline: int | dict[str, int] | None = None) -> Measurement:
     """Emit `graph` as Verilog in a temporary folder and synthesise it (see the module docstring).
 
     `dsp=True` lets Yosys infer DSP48 blocks; by default multipliers are counted in LUTs.
@@ -58,7 +58,7 @@ def measure(graph: Graph, dsp: bool = False, per_node: bool = True, top: bool = 
     `jobs` syntheses run at once (each is its own process); by default one per core, at most 4.
     `io`: the architecture synthesised ("parallel", "stream" or "auto", as emit chooses); `parallelism`:
     multiply-accumulates per clock by kernel node (a stream design's, as emit takes it); `multipliers`: the form
-    of the constant products, as emit takes it.
+    of the constant products, and `pipeline`: the parallel top's register stages, as emit takes them.
     """
     import hwq
     from hwq.passes.schedule import choose_io
@@ -69,7 +69,7 @@ def measure(graph: Graph, dsp: bool = False, per_node: bool = True, top: bool = 
     top_module, modules = node_modules(graph, io, parallelism)
     with tempfile.TemporaryDirectory(prefix="hwq-measure-") as tmp:
         prj = hwq.emit(graph, Path(tmp) / "prj", backend="verilog", io=io, parallelism=parallelism,
-                       multipliers=multipliers)
+                       multipliers=multipliers, pipeline=1 if pipeline is None else pipeline)
         sources = prj.sources
         targets = list(modules.items()) if per_node else []
         targets += [(None, top_module)] if top else []

@@ -95,13 +95,15 @@ class Graph:
 
         return simulate(self, x)
 
-    def summary(self, io: str | None = "auto", parallelism: dict[str, int] | None = None) -> str:
+    def summary(self, io: str | None = "auto", parallelism: dict[str, int] | None = None,
+                pipeline: int | dict[str, int] | None = None, multipliers: str | None = None) -> str:
         """Per node: what it reads, shapes, types, accumulators, multiplier kinds, counts; then how it runs as
         hardware with io ("auto", "parallel", "stream"; None leaves that out) and `parallelism` (multiply-
-        accumulates per clock by node name, as emit takes it)."""
+        accumulates per clock by node name, as emit takes it); `pipeline` and `multipliers` as emit takes them
+        (the parallel Verilog top's register stages: latency and adder levels per stage)."""
         from hwq.ir.summary import summary
 
-        return summary(self, io, parallelism)
+        return summary(self, io, parallelism, pipeline, multipliers)
 
     def to_dict(self) -> dict:
         return {"format": "hwq-ir", "version": 2, "name": self.name,

@@ -5,11 +5,15 @@ from __future__ import annotations
 from hwq.fixed import ap_spelling
 
 
-def summary(graph, io: str | None = "auto", parallelism: dict[str, int] | None = None) -> str:
+def summary(graph, io: str | None = "auto", parallelism: dict[str, int] | None = None,
+            pipeline: int | dict[str, int] | None = None, multipliers: str | None = None) -> str:
     """The node table, then (unless io is None) how the graph runs as hardware in the architecture `io`
     ("auto", "parallel" or "stream"; hwq.passes.schedule) at `parallelism`: each node's kind, initiation
-    interval, latency, buffers and FIFOs, the clocks per image and the latency."""
-    return "\n".join([_nodes(graph)] + ([] if io is None else [_hardware(graph, io, parallelism)]))
+    interval, latency, buffers and FIFOs, the clocks per image and the latency. `pipeline`: the parallel Verilog
+    top's register stages, as emit takes them (hwq.passes.stages), planned on the graph as the Verilog backend
+    prints it with `multipliers` (its passes run on a copy): the latency and the adder levels of each stage."""
+    return "\n".join([_nodes(graph)] + ([] if io is None else [_hardware(graph, io, parallelism, pipeline,
+                                                                         multipliers)]))
 
 
 def _nodes(graph) -> str:
@@ -42,11 +46,16 @@ def _nodes(graph) -> str:
     return "\n".join(lines)
 
 
-def _hardware(graph, io: str, parallelism: dict[str, int] | None) -> str:
+def _hardware(graph, io: str, parallelism: dict[str, int] | None, pipeline=None, multipliers=None) -> str:
     from hwq.passes.schedule import STREAM_AUTO_ELEMENTS, ScheduleError, schedule
 
     try:
-        plan = schedule(graph, io, parallelism)
+        if pipeline is not None:  # the stages depend on the kernels' form: plan what emit prints
+            from hwq.hardware_cost.estimate import as_printed
+
+            plan = schedule(as_printed(graph, multipliers), io, parallelism, pipeline)
+        else:
+            plan = schedule(graph, io, parallelism)
     except ScheduleError as err:
         return f"hardware ({io}): {err}"
     why = ""
@@ -55,6 +64,8 @@ def _hardware(graph, io: str, parallelism: dict[str, int] | None) -> str:
                else " (auto: small enough to compute every value at once)")
     lines = [f"hardware: io={plan.io}{why}; {plan.clocks_per_image} clock(s) per image, latency {plan.latency} "
              f"clock(s)"]
+    if plan.pipeline is not None:
+        lines.append(_stages(plan.pipeline))
     if plan.io == "stream":
         rows = [("node", "kind", "positions", "II", "latency", "buffer (bits)", "fifo depths", "MACs/clock")]
         for n in plan.nodes:
@@ -68,6 +79,13 @@ def _hardware(graph, io: str, parallelism: dict[str, int] | None) -> str:
             if k == 0:
                 lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def _stages(p) -> str:
+    """One line on a parallel top's register stages (hwq.passes.stages.PipelinePlan)."""
+    return (f"pipeline: {p.latency} register stage(s), the output register the last; adder levels per stage "
+            f"{', '.join(map(str, p.stage_depths))} (datapath depth {p.depth}); {p.register_bits} register bits added "
+            "(delays, copies of adder steps, valid bits)")
 
 
 def _table_entries(n) -> str:

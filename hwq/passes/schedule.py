@@ -1,6 +1,7 @@
 """Schedule: how a graph runs as hardware, for the two architectures emit can print.
 
-- "parallel": every value at once, every node combinational; the top registers the outputs (1 clock).
+- "parallel": every value at once, every node combinational; the top registers the outputs (1 clock), or,
+  with `pipeline`, registers cut the datapath into stages (hwq.passes.stages): latency one clock per stage.
 - "stream": values with spatial axes travel as streams of pixels, one pixel (all its channels) per
   transfer, row-major; windows (conv, pool) keep the rows they need in line buffers; values without
   spatial axes (after a flatten or a global pool) are vectors, computed at once.
@@ -25,6 +26,7 @@ import numpy as np
 
 from hwq.ir import Graph, Node, Value
 from hwq.ir.ops.windows import Window
+from hwq.passes.stages import PipelinePlan, PipelineSetting, check_setting, plan_pipeline
 
 IO_MODES = ("parallel", "stream")
 PIXEL_OPS = frozenset({"quantize", "relu", "table", "scale", "affine", "add", "subtract", "multiply", "dense"})
@@ -77,13 +79,15 @@ class Schedule:
     nodes: list[NodePlan]
     clocks_per_image: int  # steady state, images back to back
     latency: int  # from the first input transfer to the last output transfer of one image, in clocks
+    pipeline: PipelinePlan | None = None  # the parallel top's register stages, when a pipeline was asked for
 
     def node(self, name: str) -> NodePlan:
         return next(n for n in self.nodes if n.node == name)
 
     def to_dict(self) -> dict:
-        return {"io": self.io, "clocks_per_image": self.clocks_per_image, "latency": self.latency,
-                "nodes": [n.to_dict() for n in self.nodes]}
+        d = {"io": self.io, "clocks_per_image": self.clocks_per_image, "latency": self.latency,
+             "nodes": [n.to_dict() for n in self.nodes]}
+        return d if self.pipeline is None else {**d, "pipeline": self.pipeline.to_dict()}
 
 
 def choose_io(graph: Graph, io: str = "auto") -> str:
@@ -99,19 +103,33 @@ def choose_io(graph: Graph, io: str = "auto") -> str:
     return "stream" if images and large else "parallel"
 
 
-def schedule(graph: Graph, io: str = "auto", parallelism: dict[str, int] | None = None) -> Schedule:
+def schedule(graph: Graph, io: str = "auto", parallelism: dict[str, int] | None = None,
+             pipeline: PipelineSetting | None = None) -> Schedule:
     """`parallelism`: multiply-accumulates per clock by node name (dense, conv, affine); by default each
     computes a whole output pixel per clock. Fewer makes its stage's initiation interval
-    ceil(full / parallelism) clocks per output position (hls4ml's reuse factor), and the model accounts for it."""
+    ceil(full / parallelism) clocks per output position (hls4ml's reuse factor), and the model accounts for it.
+
+    `pipeline` (io="parallel" only): register stages of the parallel top, an int or {"max_depth": d} adder levels
+    per stage (hwq.passes.stages); the latency is then its number of stages, and .pipeline says where they cut.
+    The graph is planned as given: a kernel is split between its adders where it is a shift-add program
+    (constants "shift_add", as hwq.emit's Verilog passes make it)."""
     io = choose_io(graph, io)
     _check_parallelism(graph, parallelism or {})
+    if pipeline is not None:
+        check_setting(pipeline)
     if io == "parallel":
         _check_parallel(graph, parallelism or {})
         values = {v.name: ValuePlan(v.name, "vector", (), v.size, v.size * v.type.width)
                   for v in graph.values().values()}
         nodes = [NodePlan(n.name, n.op, "vector", 1, 1, 0, 0, 0, [0] * len(n.inputs), _parallelism(n))
                  for n in graph.nodes]
-        return Schedule("parallel", values, nodes, 1, 1)
+        if pipeline is None:
+            return Schedule("parallel", values, nodes, 1, 1)
+        stages = plan_pipeline(graph, pipeline)
+        return Schedule("parallel", values, nodes, 1, stages.latency, stages)
+    if pipeline is not None and pipeline != 1:
+        raise ScheduleError(f"graph {graph.name!r}: pipeline={pipeline!r} sets the register stages of io='parallel'; "
+                            "a stream design registers every stage already")
     values, stages = _plan_stream(graph, parallelism or {})
     clocks, latency, depths = _run(graph, values, stages)
     plans = []

@@ -4,6 +4,8 @@ A Verilator build costs seconds; a design with one quantize node costs almost no
 the tests put many graphs' RTL behind one wrapper top with the ports hwq_stream drives: in_data is
 the concatenation of every design's input ports (graph 0 in the low bits), out_data that of the outputs.
 Each design keeps its own generated top module, so the RTL under test is exactly what emit writes.
+With `pipeline`, each design is cut into register stages of its own (hwq.passes.stages); an int gives every
+design the same latency, so their out_valid bits stay in step.
 """
 
 from __future__ import annotations
@@ -16,17 +18,18 @@ from hwq.backends.verilog.design import design
 from hwq.backends.verilog.render import rtl_files
 from hwq.backends.verilog.vectors import pack_ports, read_hex, unpack_ports
 from hwq.ir import Graph
+from hwq.passes.stages import plan_pipeline
 from hwq.sim import simulate_mantissas
 
 TOP = "bundle"
 
 
-def write_bundle(graphs: list[Graph], folder: Path) -> list[Path]:
+def write_bundle(graphs: list[Graph], folder: Path, pipeline: int | None = None) -> list[Path]:
     """Write every graph's RTL and the wrapper into folder; return the sources in compile order."""
     files: dict[str, str] = {}
     tops = []
     for g in graphs:
-        d = design(g)
+        d = design(g, None if pipeline is None else plan_pipeline(g, pipeline))
         tops.append(d)
         files.update(rtl_files(d))  # the helpers are the same text in every design
     files.pop("rtl/files.f")
@@ -59,11 +62,14 @@ def _wrapper(designs) -> str:
     return "\n".join(lines)
 
 
-def run_bundle(graphs: list[Graph], inputs: list, folder: Path) -> list:
+def run_bundle(graphs: list[Graph], inputs: list, folder: Path, pipeline: int | None = None,
+               gaps: float = 0.0) -> list:
     """Build the bundle with Verilator, stream inputs[k] (mantissas: an array, or a list of arrays for a graph
     of several inputs; equal batch sizes) into graph k through hwq's cocotb testbench, and return each graph's
-    output mantissas (a list of arrays for a graph of several outputs)."""
-    sources = write_bundle(graphs, folder)
+    output mantissas (a list of arrays for a graph of several outputs). `pipeline`: register stages of every
+    design; `gaps`: the share of clocks with in_valid low. Every result must come `pipeline` clocks (or 1) after
+    its input."""
+    sources = write_bundle(graphs, folder, pipeline)
     build = folder / "sim_build"
     verilator.build(sources, TOP, build)
     ports = [m for m in inputs for m in (m if isinstance(m, list) else [m])]
@@ -73,10 +79,15 @@ def run_bundle(graphs: list[Graph], inputs: list, folder: Path) -> list:
     with tempfile.TemporaryDirectory(dir=build) as tmp:
         work = Path(tmp)
         (work / "in.hex").write_text("".join(f"{w:x}\n" for w in pack_ports(ports, widths)))
+        latency = pipeline or 1
         verilator.run_test("hwq_stream", TOP, build, work,
-                           {"HWQ_STREAM_IN": str(work / "in.hex"), "HWQ_STREAM_OUT": str(work / "out.hex")})
+                           {"HWQ_STREAM_IN": str(work / "in.hex"), "HWQ_STREAM_OUT": str(work / "out.hex"),
+                            "HWQ_STREAM_LATENCY": str(latency), "HWQ_STREAM_GAPS": f"{gaps:g}",
+                            "HWQ_STREAM_CLOCKS": str(work / "clocks.txt")})
         out = read_hex((work / "out.hex").read_text())
+        clocks = {int(c) for c in (work / "clocks.txt").read_text().split()}
     assert len(out) == batch, f"{batch} vectors in, {len(out)} out"
+    assert clocks == {latency}, f"results {sorted(clocks)} clocks after their inputs, not {latency}"
     flat = unpack_ports(out, [(v.size, v.type.width, v.type.signed) for g in graphs for v in g.output_values])
     results = []
     for g in graphs:

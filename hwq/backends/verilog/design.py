@@ -7,6 +7,9 @@ order and registers every graph output once.
 Top ports: clk, rst, in_valid, one input port per graph input, out_valid, one output port per graph
 output. A graph with one input calls its port `in_data`, with one output `out_data`; with several,
 the ports are `in_<value>` / `out_<value>`, made legal and unique by the shared Namer.
+
+Pipelined (a plan from hwq.passes.stages with more than one stage), the top also holds the delay registers and
+the valid bit of every stage (registers.py), and a kernel split by registers gets the clk port.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from hwq.backends.names import VERILOG_NAMES, Namer
 from hwq.backends.verilog.bus import Bus
 from hwq.backends.verilog.ops import VIEWS, NodeView
 from hwq.ir import Graph, IRError
+from hwq.passes.stages import PipelinePlan
 
 HELPERS = ("hwq_round", "hwq_saturate")  # parametrised modules every design ships
 ONE_INPUT, ONE_OUTPUT = "in_data", "out_data"
@@ -54,6 +58,15 @@ class Instance:
 
 
 @dataclass
+class Delay:
+    """`reg [bits-1:0] name;` loaded with `source` at every clock edge: a value one stage later."""
+
+    name: str
+    bits: int
+    source: str
+
+
+@dataclass
 class Design:
     graph: str
     top: str
@@ -63,6 +76,15 @@ class Design:
     wires: list[Bus] = field(default_factory=list)
     instances: list[Instance] = field(default_factory=list)
     nodes: list[NodeView] = field(default_factory=list)  # one view per node, in graph order
+    latency: int = 1  # register stages, the output register the last
+    stage_depths: list[int] = field(default_factory=list)  # adder levels per stage (pipelined)
+    valids: list[Delay] = field(default_factory=list)  # the valid bit of stages 1, 2, ... (pipelined)
+    delays: list[Delay] = field(default_factory=list)  # values carried into later stages (pipelined)
+
+    @property
+    def out_enable(self) -> str:
+        """The valid bit of the data the output register takes."""
+        return self.valids[-1].name if self.valids else "in_valid"
 
     @property
     def input(self) -> Bus:
@@ -89,7 +111,8 @@ class Design:
         return list(HELPERS) + [v.module for v in self.nodes] + [self.top]
 
 
-def design(graph: Graph) -> Design:
+def design(graph: Graph, plan: PipelinePlan | None = None) -> Design:
+    """The design of graph's parallel top; `plan`: its pipeline stages (hwq.passes.stages; None: one stage)."""
     names = top_names(graph)
     values = {v.name: v for v in graph.inputs}
     wire_of = {v.name: port for v, port in zip(graph.inputs, names.inputs, strict=True)}
@@ -99,7 +122,10 @@ def design(graph: Graph) -> Design:
         view_of = VIEWS.get(node.op)
         if view_of is None:
             raise IRError(f"node {node.name!r}: the Verilog backend has no {node.op!r}; it knows {', '.join(VIEWS)}")
-        view = view_of(node, f"{names.top}_{names.modules(node.name)}", [values[name] for name in node.inputs])
+        timing = plan.kernels.get(node.name) if plan is not None else None
+        split = {"timing": timing} if timing is not None and timing.split else {}
+        view = view_of(node, f"{names.top}_{names.modules(node.name)}", [values[name] for name in node.inputs],
+                       **split)
         out = node.output
         wire = names.wires(out.name)
         d.nodes.append(view)
@@ -110,4 +136,8 @@ def design(graph: Graph) -> Design:
     for port, name in zip(names.outputs, graph.outputs, strict=True):
         d.outputs.append(Bus(port, values[name].shape, values[name].type, name))
         d.results.append(wire_of[name])
+    if plan is not None and plan.latency > 1:
+        from hwq.backends.verilog.registers import add_registers
+
+        add_registers(d, graph, plan, names.wires)
     return d

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -16,22 +17,25 @@ from hwq.ir import Graph
 
 TESTBENCH = "hwq_stream"  # the cocotb module in sim/
 CONTROL_PORTS = ("clk", "rst", "in_valid", "out_valid")
+PIPELINE_FILE = "pipeline.json"  # a pipelined top's stages (hwq.passes.stages); absent: latency 1
 
 
 class VerilogProject(Project):
     """rtl/ (one module per node, hwq_round, hwq_saturate, the top), tb/ with test vectors, a Makefile.
 
     compile() builds the Verilator model into sim_build/; run_ports() streams vectors through it with
-    cocotb, one per clock, every input port at once.
+    cocotb, one per clock, every input port at once. `latency`: clocks from in_valid to out_valid.
     """
 
     backend = "verilog"
 
     def __init__(self, graph: Graph, path: Path, top: str, inputs: list[str] | None = None,
-                 outputs: list[str] | None = None):
-        """`inputs`/`outputs`: the top's data ports, one per graph input/output (default: from the graph)."""
+                 outputs: list[str] | None = None, latency: int = 1):
+        """`inputs`/`outputs`: the top's data ports, one per graph input/output (default: from the graph);
+        `latency`: its register stages."""
         super().__init__(graph, path)
         self.top = top
+        self.latency = latency
         if inputs is None or outputs is None:
             from hwq.backends.verilog.design import top_names
 
@@ -41,7 +45,8 @@ class VerilogProject(Project):
 
     @classmethod
     def open(cls, path: str | Path) -> VerilogProject:
-        """The project in an existing folder (from its graph.json; a streaming one has a schedule.json too)."""
+        """The project in an existing folder (from its graph.json; a streaming one has a schedule.json too, a
+        pipelined one a pipeline.json)."""
         from hwq.backends.verilog.design import top_names
 
         graph = Graph.from_json(Path(path) / "graph.json")
@@ -50,7 +55,9 @@ class VerilogProject(Project):
             from hwq.backends.verilog.stream.project import StreamProject
 
             return StreamProject(graph, Path(path).resolve(), names.top)
-        return cls(graph, Path(path).resolve(), names.top, names.inputs, names.outputs)
+        stages = Path(path) / PIPELINE_FILE
+        latency = json.loads(stages.read_text())["latency"] if stages.is_file() else 1
+        return cls(graph, Path(path).resolve(), names.top, names.inputs, names.outputs, latency)
 
     @property
     def public_ports(self) -> list[str]:
@@ -77,9 +84,10 @@ class VerilogProject(Project):
         stamp.write_text(digest)
         return self
 
-    def run_ports(self, ports: list[np.ndarray]) -> list[np.ndarray]:
+    def run_ports(self, ports: list[np.ndarray], gaps: float = 0.0, seed: int = 0) -> list[np.ndarray]:
         """Input-port mantissas (batch, size) per input -> output mantissas per output, streamed one per clock:
-        every vector is one hex word of all input ports (port 0 in the low bits), its result one of all outputs."""
+        every vector is one hex word of all input ports (port 0 in the low bits), its result one of all outputs.
+        `gaps`: the share of clocks with in_valid low (random, from `seed`; other data on the ports meanwhile)."""
         outs = self.graph.output_values
         batch = len(ports[0])
         if batch == 0:
@@ -93,10 +101,16 @@ class VerilogProject(Project):
             verilator.run_test(TESTBENCH, self.top, self.build_dir, work,
                                {"HWQ_STREAM_IN": str(work / "in.hex"), "HWQ_STREAM_OUT": str(work / "out.hex"),
                                 "HWQ_STREAM_INPUTS": ",".join(self.input_ports),
-                                "HWQ_STREAM_OUTPUTS": ",".join(self.output_ports)})
+                                "HWQ_STREAM_OUTPUTS": ",".join(self.output_ports),
+                                "HWQ_STREAM_LATENCY": str(self.latency), "HWQ_STREAM_GAPS": f"{gaps:g}",
+                                "HWQ_STREAM_SEED": str(seed), "HWQ_STREAM_CLOCKS": str(work / "clocks.txt")})
             words = read_hex((work / "out.hex").read_text())
+            clocks = {int(c) for c in (work / "clocks.txt").read_text().split()}
         if len(words) != batch:
             raise verilator.SimulationError(f"{batch} vectors in, {len(words)} results out")
+        if clocks != {self.latency}:  # every result exactly `latency` clocks after its input
+            raise verilator.SimulationError(f"results came {sorted(clocks)} clocks after their inputs; the design's "
+                                            f"latency is {self.latency}")
         return unpack_ports(words, [(v.size, v.type.width, v.type.signed) for v in outs])
 
     def _sources_digest(self) -> str:

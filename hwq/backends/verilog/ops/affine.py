@@ -10,14 +10,15 @@ from hwq.backends.verilog.ops.dense import DenseView, row_view
 from hwq.fixed import ap_spelling
 from hwq.ir import Node, Value
 from hwq.ir.ops.kernel import position_matrix
+from hwq.passes.stages import KernelTiming
 
 
 class AffineView(DenseView):
     op: ClassVar[str] = "affine"
 
 
-def affine_view(node: Node, module: str, inputs: list[Value]) -> AffineView:
+def affine_view(node: Node, module: str, inputs: list[Value], timing: KernelTiming | None = None) -> AffineView:
     matrix = position_matrix(node)
     what = f"affine per channel of the last axis, {len(matrix)} x {ap_spelling(inputs[0].type)} in"
-    return row_view(AffineView, node, module, inputs, matrix, what)
+    return row_view(AffineView, node, module, inputs, matrix, what, timing)
 

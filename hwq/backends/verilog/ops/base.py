@@ -27,6 +27,11 @@ class NodeView:
     def template(self) -> str:
         return f"verilog/ops/{self.op}.v.j2"
 
+    @property
+    def clocked(self) -> bool:
+        """Registers inside (a pipelined kernel): the module has a clk port."""
+        return False
+
 
 def input_buses(inputs: list[Value]) -> list[Bus]:
     """The module's input ports: `x` for one input, `x0`, `x1`, ... for several."""

@@ -9,17 +9,18 @@ is the same with every weight outside an output channel's group zero, hence skip
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from hwq.backends.verilog.bus import Bus
 from hwq.backends.verilog.expr import Bits
 from hwq.backends.verilog.ops.base import Assign, NodeView, input_buses, output_bus
-from hwq.backends.verilog.ops.kernel import Operand, Output, node_sums
+from hwq.backends.verilog.ops.kernel import Operand, Output, Register, node_sums
 from hwq.backends.verilog.ops.window import windows
 from hwq.fixed import ap_spelling
 from hwq.ir import Node, Value
 from hwq.ir.ops.conv import conv_window
+from hwq.passes.stages import KernelTiming
 
 
 @dataclass
@@ -35,16 +36,21 @@ class ConvView(NodeView):
     operands: list[Operand]  # read from win
     outputs: list[Output]  # into yr
     y_slice: str  # position p's outputs in y
+    registers: list[Register] = field(default_factory=list)  # at each position: a pipelined program's step copies
+
+    @property
+    def clocked(self) -> bool:
+        return bool(self.registers)
 
 
-def conv_view(node: Node, module: str, inputs: list[Value]) -> ConvView:
+def conv_view(node: Node, module: str, inputs: list[Value], timing: KernelTiming | None = None) -> ConvView:
     x, acc = input_buses(inputs)[0], node.output.type
     kernel, groups = node.params["kernel"], node.attrs["groups"]
     window = conv_window(node)
     cin, cout = x.shape[-1], kernel.shape[-1]
     win = windows(x, window, node.output.shape[:-1], 0)
     labels = [f"tap {list(t)} channel {c}" for t, _ in win.taps for c in range(cin)]
-    sums, note = node_sums(node, x.type, "win", "yr", labels)
+    sums, note = node_sums(node, x.type, "win", "yr", labels, timing)
 
     tap_bits, window_bits = cin * x.width, window.taps * cin * x.width
     gathers = [Assign(Bits("win", k * tap_bits, tap_bits, whole=window.taps == 1).low(tap_bits),
@@ -60,5 +66,5 @@ def conv_view(node: Node, module: str, inputs: list[Value]) -> ConvView:
                *note]
     return ConvView(module, comment, [x], output_bus(node), win.source if win.pad else None, win.pad,
                     win.positions, window_bits, gathers, row_bits, sums.width, sums.operands, sums.outputs,
-                    f"y[p*{row_bits} +: {row_bits}]")
+                    f"y[p*{row_bits} +: {row_bits}]", sums.registers)
 

@@ -8,7 +8,7 @@ output; zero weights are left out and powers of two become shifts, so the sums a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -17,6 +17,7 @@ from hwq.fixed import FixedType, ap_spelling
 from hwq.fixed.integers import is_power_of_two, wrap_signed
 from hwq.ir import IntTensor, Node
 from hwq.ir.ops.kernel import position_matrix
+from hwq.passes.stages import KernelTiming
 
 TERMS_PER_LINE = 6
 
@@ -42,10 +43,21 @@ class Output:
 
 
 @dataclass
+class Register:
+    """`reg [bits-1:0] name;` loaded with `source` at every clock edge: a program step one stage later."""
+
+    name: str
+    source: str
+    bits: int
+    signed: bool
+
+
+@dataclass
 class Sums:
     width: int  # accumulator width: every operand, constant and sum has exactly this many bits
     operands: list[Operand]  # read from elements of the source bus
     outputs: list[Output]  # into elements of the destination bus
+    registers: list[Register] = field(default_factory=list)  # a pipelined program's step copies (clocked by clk)
 
 
 def kernel_sums(matrix: np.ndarray, kernel_type: FixedType, bias: IntTensor | None, x_type: FixedType,
@@ -91,17 +103,21 @@ def kernel_operands(used: list[int], x_type: FixedType, w: int, src: str,
                     f"{labels[i] if labels else f'x[{i}]'} {kept} {w} bits") for i in used]
 
 
-def node_sums(node: Node, x_type: FixedType, src: str, dst: str,
-              labels: list[str] | None = None) -> tuple[Sums, list[str]]:
+def node_sums(node: Node, x_type: FixedType, src: str, dst: str, labels: list[str] | None = None,
+              timing: KernelTiming | None = None) -> tuple[Sums, list[str]]:
     """One position of a kernel node in its constant form (node.attrs["constants"]), and the comment lines on
-    it: a shared shift-add program ("shift_add", hwq.cmvm) or one sum of constant products per output."""
+    it: a shared shift-add program ("shift_add", hwq.cmvm) or one sum of constant products per output.
+    `timing`: a shift-add program's steps in pipeline stages (hwq.passes.stages), registers between them."""
     kernel = node.params["kernel"]
     if node.attrs.get("constants") == "shift_add":
         from hwq.backends.verilog.ops.adders import program_sums
         from hwq.cmvm.kernels import kernel_program
 
         program = kernel_program(node, x_type)
-        return program_sums(program, x_type, node.output.type, src, dst, labels), program_note(node, program)
+        note = program_note(node, program) + (timing_note(timing) if timing is not None else [])
+        return program_sums(program, x_type, node.output.type, src, dst, labels, timing), note
+    if timing is not None:
+        raise ValueError(f"node {node.name!r}: only a shift-add program has registers between its adders")
     matrix = position_matrix(node)
     sums = kernel_sums(matrix, kernel.type, node.params.get("bias"), x_type, node.output.type, src, dst, labels)
     return sums, kernel_note(node, int(np.count_nonzero(kernel.mantissa)), kernel.mantissa.size)
@@ -117,6 +133,13 @@ def program_note(node: Node, program) -> list[str]:
         "Each wire is exactly as wide as the range it was proven to take; the graph was proven to compute the",
         "kernel's sums exactly (hwq.scalar.check) before it was printed.",
     ]
+
+
+def timing_note(timing: KernelTiming) -> list[str]:
+    """The comment line on a pipelined program."""
+    return [f"Pipelined over {timing.output + 1} stages (hwq.passes.stages): y comes {timing.output} clock(s) after x; "
+            "a step read",
+            "in a later stage than it is computed in is read from its register copy there (<step>_d<stages later>)."]
 
 
 def kernel_note(node: Node, nonzero: int, products: int) -> list[str]:
