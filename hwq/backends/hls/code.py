@@ -75,6 +75,17 @@ class CPort:
 
 
 @dataclass
+class CFunction:
+    """A helper function the nodes call, printed before the top: e.g. a kernel node's shift-add program
+    (ops/shift_add.py), one statement per line."""
+
+    name: str
+    comment: list[str]  # the lines above it
+    params: list[str]  # `const x_t x[16]`, in order
+    lines: list[str]  # the body's statements, unindented
+
+
+@dataclass
 class CNode:
     """One IR node as printed: its op template, a one-line comment and the fields the template lays out."""
 
@@ -95,6 +106,7 @@ class CProgram:
     nodes: list[CNode]
     inputs: list[CPort]
     outputs: list[CPort]
+    functions: list[CFunction] = field(default_factory=list)  # helpers the nodes call, printed before the top
 
     @property
     def n_in(self) -> int:

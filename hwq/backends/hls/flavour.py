@@ -85,6 +85,20 @@ class Flavour:
         """A statement copying the `width` raw bits of `src` into `dst` (any width: no int64 on the way)."""
         raise NotImplementedError
 
+    # -- integers in place of fixed-point values (a kernel's shift-add program, ops/shift_add.py) ----------
+    def read_mantissa(self, var: str, width: int) -> str:
+        """An expression that initialises `spell_int(width, s)` (s: var's signedness) with var's `width` raw bits,
+        at any width."""
+        raise NotImplementedError
+
+    def write_mantissa(self, var: str, width: int, value: str) -> str:
+        """A statement storing the `width`-bit integer expression `value` as var's raw bits, at any width."""
+        raise NotImplementedError
+
+    def in_function(self) -> list[str]:
+        """Lines first in a helper function the top (or a stage) calls."""
+        return []
+
     # -- pragmas: lines before the top function, first in its body, before a loop, first in a loop --
     def before_top(self) -> list[str]:
         return []
@@ -180,6 +194,16 @@ class Vitis(Flavour):
     def copy_bits(self, dst: str, src: str, width: int) -> str:
         return f"{dst}.range({width - 1}, 0) = {src}.range({width - 1}, 0);"
 
+    def read_mantissa(self, var: str, width: int) -> str:
+        return f"{var}.range({width - 1}, 0)"
+
+    def write_mantissa(self, var: str, width: int, value: str) -> str:
+        return f"{var}.range({width - 1}, 0) = {value};"
+
+    def in_function(self) -> list[str]:
+        # the caller's arrays are partitioned and its loops unrolled: the helper's adders join its pipeline
+        return ["#pragma HLS INLINE"]
+
     def in_top(self, arrays: list[str]) -> list[str]:
         # dim=0: every dimension of a shaped array becomes registers, as the fully unrolled loops need
         return ["#pragma HLS PIPELINE II=1"] + [f"#pragma HLS ARRAY_PARTITION variable={a} complete dim=0"
@@ -225,6 +249,13 @@ class Catapult(Flavour):
 
     def copy_bits(self, dst: str, src: str, width: int) -> str:
         return f"{dst}.set_slc(0, {src}.template slc<{width}>(0));"
+
+    def read_mantissa(self, var: str, width: int) -> str:
+        # slc<W> is ac_int<W, S> with the fixed-point type's signedness, as spell_int(W, S) is
+        return f"{var}.slc<{width}>(0)"
+
+    def write_mantissa(self, var: str, width: int, value: str) -> str:
+        return f"{var}.set_slc(0, {value});"
 
     def before_top(self) -> list[str]:
         return ["#pragma hls_design top", "#pragma hls_pipeline_init_interval 1"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from hwq.backends.hls.code import CArray, CNode, CPort, CProgram, CType
+from hwq.backends.hls.code import CArray, CFunction, CNode, CPort, CProgram, CType
 from hwq.backends.hls.flavour import Flavour, UnsupportedError
 from hwq.backends.hls.loops import index_vars, nest, unflatten
 from hwq.backends.hls.ops import PrintContext, printer_for
@@ -61,10 +61,12 @@ def build_program(graph: Graph, flavour: Flavour) -> CProgram:
 
     ctx = PrintContext(flavour, namer, values, arrays, typedef)
     params: list[CArray] = []
+    functions: list[CFunction] = []
     nodes: list[CNode] = []
     for node in graph.nodes:
         printed = printer_for(flavour, node.op)(ctx, node)
         params += printed.params
+        functions += printed.functions
         # a namespace, not a dict: a field named like a dict method (copy, items) stays a field in Jinja
         nodes.append(CNode(label(node), printed.comment, printed.template, SimpleNamespace(**printed.fields)))
     nodes += [_copy_out(flavour, arrays[name], port_arrays[name]) for name in read_back]
@@ -78,7 +80,7 @@ def build_program(graph: Graph, flavour: Flavour) -> CProgram:
               for side, ports in (("input", inputs), ("output", outputs)) for p in ports]
     port_names = {v.name for v in graph.inputs} | set(graph.outputs)
     local += [a for name, a in arrays.items() if name not in port_names]
-    return CProgram(top, f"HWQ_{top.upper()}", flavour, types, params, local, nodes, inputs, outputs)
+    return CProgram(top, f"HWQ_{top.upper()}", flavour, types, params, local, nodes, inputs, outputs, functions)
 
 
 def held_type(v: Value, producer: Node | None) -> FixedType:

@@ -1,7 +1,8 @@
 """affine: y[..., c] = bias[c] + x[..., c] * w[c], one product per element, in the accumulator type.
 
 The output element is its accumulator, as in dense (kernel.py): it starts from the bias and takes the one
-product (or, for shift-kind weights, the one shifted term) with `+=`.
+product (or, for shift-kind weights, the one shifted term) with `+=`. In the shift-add form (shift_add.py) a
+function computes each row of channels.
 """
 
 from __future__ import annotations
@@ -9,11 +10,14 @@ from __future__ import annotations
 from hwq.backends.hls.loops import index_vars
 from hwq.backends.hls.ops.context import PrintContext, Printed, op_template
 from hwq.backends.hls.ops.kernel import product, shifted, start
+from hwq.backends.hls.ops.shift_add import per_row, uses_shift_add
 from hwq.ir import Node
 
 
 def print_affine(ctx: PrintContext, node: Node) -> Printed:
     (x,) = ctx.inputs(node)
+    if uses_shift_add(node):
+        return per_row(ctx, node, f"affine over {x.shape[-1]} channels")
     loops, (x_at,), y = ctx.elementwise(node)
     channel = f"[{index_vars(len(x.shape))[-1]}]"  # the last axis's counter in the elementwise nest
     first, params = start(ctx, node, channel)

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from hwq.backends.hls.code import CArray
+from hwq.backends.hls.code import CArray, CFunction
 from hwq.backends.hls.flavour import Flavour
 from hwq.backends.hls.literals import check_literal_type, exact_literal
 from hwq.backends.hls.loops import Loops, nest
@@ -30,6 +30,7 @@ class Printed:
     comment: str  # one line above the node's code
     fields: dict[str, Any]  # what the template reads as `n.<field>`
     params: list[CArray] = field(default_factory=list)  # constant arrays to declare in <top>_params.h
+    functions: list[CFunction] = field(default_factory=list)  # helpers the node's code calls, before the top
 
 
 Printer = Callable[["PrintContext", Node], Printed]

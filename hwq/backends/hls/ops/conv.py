@@ -4,13 +4,21 @@ For each output position: every output channel's accumulator (the output element
 starts from the bias, then each tap inside the input adds its products (window.py skips the padding).
 Output channel j belongs to group j / (cout / groups), which reads input channels from group * (cin /
 groups); a depthwise conv (one input channel per group) needs no loop over i.
+
+In the shift-add form (shift_add.py) each output position gathers its window into a local array, taps row-major
+then every input channel (the order of the node's position matrix; zeros where a tap is in the padding), and a
+function computes every output channel's accumulator from it.
 """
 
 from __future__ import annotations
 
-from hwq.backends.hls.ops.context import PrintContext, Printed, op_template
+import math
+
+from hwq.backends.hls.loops import flat_index
+from hwq.backends.hls.ops.context import PrintContext, Printed, label, op_template
 from hwq.backends.hls.ops.kernel import product, shifted, start
-from hwq.backends.hls.ops.window import window_loops
+from hwq.backends.hls.ops.shift_add import program_function, uses_shift_add
+from hwq.backends.hls.ops.window import WindowLoops, window_loops
 from hwq.ir import Node
 from hwq.ir.ops.conv import conv_window
 
@@ -22,6 +30,8 @@ def print_conv(ctx: PrintContext, node: Node) -> Printed:
     groups, cin_g, cout = node.attrs["groups"], kernel.shape[-2], kernel.shape[-1]
     window = conv_window(node)
     loops = window_loops(ctx, window, x.shape[:-1], y.shape[:-1])
+    if uses_shift_add(node):
+        return _shift_add(ctx, node, loops)
     init = ctx.loops((cout,), ["j"], 1 + window.rank)
     # per tap, output channel j outer and its group's input channels i inner: one accumulator takes the
     # tap's products in turn (no loop over i for one input channel per group)
@@ -36,6 +46,27 @@ def print_conv(ctx: PrintContext, node: Node) -> Printed:
     return Printed(op_template("conv"), _comment(ctx, node, window.size, groups), fields, params + weights)
 
 
+def _shift_add(ctx: PrintContext, node: Node, loops: WindowLoops) -> Printed:
+    """Per output position: the window gathered, then the node's program on it."""
+    (x,) = ctx.inputs(node)
+    y = node.output
+    window = conv_window(node)
+    cin = x.shape[-1]
+    taps = (*window.size, cin)
+    x_elem = ctx.arrays[x.name].type
+    fn = program_function(ctx, node, x.type, math.prod(taps), x_elem, ctx.arrays[y.name].type)
+    win = ctx.namer(f"{label(node)}_window")
+    fields = {"outs": loops.outs, "taps": loops.taps, "window": win, "decl": f"{x_elem} {win}[{math.prod(taps)}]",
+              "pragmas": ctx.flavour.partition(win, (0,)),
+              "zero": ctx.loops((math.prod(taps),), ["i"], 1 + window.rank) if loops.skips else None,
+              "chans": ctx.loops((cin,), ["i"], loops.depth), "tap": flat_index([*loops.tap_vars, "i"], taps),
+              "x": f"{ctx.array(x)}{loops.at}[i]", "call": f"{fn.name}({win}, {ctx.array(y)}{loops.out_at})"}
+    comment = (f"{_title(ctx, node, window.size, node.attrs['groups'])}: each window gathered "
+               f"(taps, then channels{'; zeros in the padding' if loops.skips else ''}), then {fn.name}, the "
+               f"constants as shift-adds into the accumulator {ctx.spell(y.type)}")
+    return Printed(op_template("shift_add_conv"), comment, fields, functions=[fn])
+
+
 def _channel(groups: int, cin_g: int, cout_g: int) -> str:
     """The input channel output channel j reads at step i of its group."""
     if groups == 1:
@@ -46,11 +77,16 @@ def _channel(groups: int, cin_g: int, cout_g: int) -> str:
     return f"{group} * {cin_g} + i"
 
 
-def _comment(ctx: PrintContext, node: Node, size: tuple[int, ...], groups: int) -> str:
+def _title(ctx: PrintContext, node: Node, size: tuple[int, ...], groups: int) -> str:
+    """`conv 3x3 depthwise, (8, 8, 3) -> (8, 8, 3)`."""
     x, y = ctx.values[node.inputs[0]], node.output
     kind = "" if groups == 1 else (" depthwise" if groups == x.shape[-1] else f" in {groups} groups")
+    return f"conv {'x'.join(map(str, size))}{kind}, {x.shape} -> {y.shape}"
+
+
+def _comment(ctx: PrintContext, node: Node, size: tuple[int, ...], groups: int) -> str:
     how = (f"{node.attrs['multiplier']} weights (each 0 or +-2^e) as shifts, no multiplier" if shifted(node)
            else f"weights {ctx.spell(node.params['kernel'].type)}")
-    return (f"conv {'x'.join(map(str, size))}{kind}, {x.shape} -> {y.shape}: acc = "
+    return (f"{_title(ctx, node, size, groups)}: acc = "
             f"{'bias' if 'bias' in node.params else '0'}; acc += x * w over the taps inside the input, in "
             f"{ctx.spell(node.attrs['accumulator'])} (proven never to overflow); {how}")

@@ -1,7 +1,8 @@
 """dense over the last axis: y[..., j] = bias[j] + sum_i x[..., i] * w[i][j], in the accumulator type.
 
 The accumulator is the output element itself (see kernel.py: its type holds every partial sum when the
-bias comes first). Leading axes are loops around the product. Shift-kind weights are sign and shift tests.
+bias comes first). Leading axes are loops around the product. Shift-kind weights are sign and shift tests. In the
+shift-add form (shift_add.py) a function computes each row.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from hwq.backends.hls.loops import index_vars, subscript
 from hwq.backends.hls.ops.context import PrintContext, Printed, op_template
 from hwq.backends.hls.ops.kernel import product, shifted, start
+from hwq.backends.hls.ops.shift_add import per_row, uses_shift_add
 from hwq.ir import Node, Value
 
 
@@ -16,6 +18,8 @@ def print_dense(ctx: PrintContext, node: Node) -> Printed:
     (x,) = ctx.inputs(node)
     lead = x.shape[:-1]
     n_in, n_out = x.shape[-1], node.output.shape[-1]
+    if uses_shift_add(node):
+        return per_row(ctx, node, f"dense {n_in} -> {n_out}")
     rows = subscript(index_vars(len(lead)))
     init = ctx.loops((*lead, n_out), [*index_vars(len(lead)), "j"])
     acc = ctx.loops((*lead, n_in, n_out), [*index_vars(len(lead)), "i", "j"])

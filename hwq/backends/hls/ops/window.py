@@ -27,6 +27,8 @@ class WindowLoops:
     at: str  # `[p0][p1]...`: the input position the tap reads (its channel subscript is the printer's)
     out_at: str  # `[o0][o1]...`: the output position
     depth: int  # the nesting depth of the body inside taps, for the loops a printer opens there
+    tap_vars: tuple[str, ...] = ()  # the taps' counters, outermost first: t0, t1, ...
+    skips: bool = False  # whether some taps fall in the padding (the bounds test skips them)
 
 
 def window_loops(ctx: PrintContext, window: Window, spatial_in: tuple[int, ...],
@@ -54,7 +56,7 @@ def window_loops(ctx: PrintContext, window: Window, spatial_in: tuple[int, ...],
         closing.insert(0, f"{pad}}}")
         pad += INDENT
     body = Loops("\n".join(opening), "\n".join(closing), pad, subscript(t))
-    return WindowLoops(outs, body, subscript(p), subscript(o), 1 + 2 * rank + bool(tests))
+    return WindowLoops(outs, body, subscript(p), subscript(o), 1 + 2 * rank + bool(tests), tuple(t), bool(tests))
 
 
 def _position(o: str, t: str, stride: int, dilation: int, before: int) -> str:

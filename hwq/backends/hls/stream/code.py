@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hwq.backends.hls.code import CArray, CType
+from hwq.backends.hls.code import CArray, CFunction, CType
 from hwq.backends.hls.flavour import Flavour
 from hwq.backends.hls.loops import subscript
 
@@ -103,6 +103,7 @@ class StreamProgram:
     inputs: list[CStreamPort]
     outputs: list[CStreamPort]
     plan: list[str] = field(default_factory=list)  # the schedule, one comment line each, for the top's comment
+    functions: list[CFunction] = field(default_factory=list)  # helpers the stages call, printed before them
 
     io = "stream"
 

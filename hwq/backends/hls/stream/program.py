@@ -113,7 +113,7 @@ def build_stream_program(graph: Graph, flavour: Flavour, plan: Schedule) -> Stre
     inputs = _ports(graph.inputs, "hwq_in", cname, structs, held, plan, flavour, "input")
     outputs = _ports(graph.output_values, "hwq_out", cname, structs, held, plan, flavour, "output")
     return StreamProgram(top, f"HWQ_{top.upper()}", flavour, types, struct_list, params, channels, stages, inputs,
-                         outputs, _plan_lines(graph, plan, channels))
+                         outputs, _plan_lines(graph, plan, channels), writer.functions)
 
 
 class _Paced:

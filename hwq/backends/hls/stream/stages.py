@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-from hwq.backends.hls.code import CArray
+from hwq.backends.hls.code import CArray, CFunction
 from hwq.backends.hls.flavour import Flavour
 from hwq.backends.hls.loops import INDENT, Loops, flat_index, nest, subscript, unflatten
 from hwq.backends.hls.ops import PrintContext, printer_for
@@ -67,12 +67,14 @@ class StageWriter:
 
     def __init__(self, flavour: Flavour, namer: Namer, typedef: Typedef):
         self.fl, self.namer, self.typedef = flavour, namer, typedef
+        self.functions: list[CFunction] = []  # helpers the stages' arithmetic calls, printed before the stages
 
     # -- the arithmetic: the op printers on per-position nodes -------------------------------------------
     def op(self, node: Node, ins: list[Value], arrays: dict[str, CArray], depth: int) -> tuple[str, list[CArray]]:
         values = {v.name: v for v in [*ins, node.output]}
         ctx = PrintContext(self.fl, self.namer, values, arrays, self.typedef)
         printed = printer_for(self.fl, node.op)(ctx, node)
+        self.functions += printed.functions
         code = render(printed.template, n=SimpleNamespace(**printed.fields)).rstrip("\n")
         text = f"{INDENT}// {printed.comment}\n{code}"
         return indent(text, depth - 1), printed.params
