@@ -180,3 +180,39 @@ def test_both_forms_equal_simulate_in_verilog(tmp_path: Path) -> None:
         assert ("shift-add graph" in text) == (form == "shift_add")
         got = prj.predict(x)
         assert all((np.asarray(a) == np.asarray(b)).all() for a, b in zip(got, want, strict=True))
+
+
+def test_every_scalar_op_evaluates_exactly_within_its_bound() -> None:
+    """The non-linear steps (quantize with a rounding and overflow mode, relu, mux, table, mul) against numpy and
+    hwq.fixed, every value inside the step's interval bound."""
+    from hwq.fixed import FixedType
+    from hwq.fixed.ops import cast
+    from hwq.scalar.ops import Range
+
+    rng = np.random.default_rng(4)
+    x = rng.integers(-300, 300, size=(2, 500))
+    p = Program()
+    a = p.add_step("input", (), 4, (0,), Range(-300, 299))
+    b = p.add_step("input", (), 4, (1,), Range(-300, 299))
+    t = FixedType(5, 3, True, "RND_CONV", "SAT")
+    steps = {
+        "quantize": p.add_step("quantize", (a,), 4, (t,)),
+        "relu": p.add_step("relu", (a,), 4),
+        "mux": p.add_step("mux", (a, a, b), 4),
+        "table": p.add_step("table", (b,), 4, (-2, 7, -5, 0, 11)),
+        "mul": p.add_step("mul", (a, b), 8),
+    }
+    p.outputs = [Output(k) for k in steps.values()]
+    got = dict(zip(steps, p.evaluate(list(x)), strict=True))
+    want = {
+        "quantize": cast(x[0], FixedType(64, 60, True), t),
+        "relu": np.maximum(x[0], 0),
+        "mux": np.where(x[0] != 0, x[0], x[1]),
+        "table": np.array([7, -5, 0, 11])[np.clip(x[1], -2, 1) + 2],
+        "mul": x[0] * x[1],
+    }
+    for name, k in steps.items():
+        assert (np.asarray(got[name]) == want[name]).all(), name
+        s = p.steps[k]
+        assert s.lo <= np.min(got[name]) and np.max(got[name]) <= s.hi, name
+    assert p.steps[steps["quantize"]].range == Range(-16, 15) and p.steps[steps["mul"]].lo == -300 * 299
