@@ -25,13 +25,14 @@ class Options:
     adder bits) or "shallow" (the shallowest two first: least depth, a few percent more bits). group: patterns
     only between inputs of one group of this many (i // group): the pairs counted grow with the square of a
     column's terms, and a layer of hundreds of inputs would take minutes and gigabytes; the sharing between
-    columns stays whole."""
+    columns stays whole. On the MNIST CNN's 400-input dense layer, groups of 64 / 128 / 256 give 3,723 / 3,472 /
+    3,295 adders in about 2 / 5 / 10 s."""
 
     cse: bool = True
     max_shift: int | None = None
     max_depth: int | None = None
     tree: str = "narrow"
-    group: int | None = 64
+    group: int | None = 128
 
 
 def constant_matrix_program(matrix: np.ndarray, input_ranges: list[tuple[int, int]], frac: int = 0,
