@@ -149,25 +149,13 @@ def node_levels(node: Node) -> int:
     return max(1, (terms - 1).bit_length())
 
 
-def live_steps(program) -> set[int]:
-    """The steps some output needs (the printer leaves the others out)."""
-    live: set[int] = set()
-    stack = [o.step for o in program.outputs if o.step is not None]
-    while stack:
-        k = stack.pop()
-        if k not in live:
-            live.add(k)
-            stack.extend(program.steps[k].args)
-    return live
-
-
 def _timing(node: Node, program, depths: list[int], levels: _Levels, stage_of) -> KernelTiming:
     start = levels.value[node.inputs[0]]
     base = stage_of(start)
     steps = [0 if s.op == "const" else stage_of(start + depths[k]) - base for k, s in enumerate(program.steps)]
     output = stage_of(levels.value[node.output.name]) - base
     reads = list(steps)
-    for k in live_steps(program):
+    for k in program.live():
         for a in program.steps[k].args:
             reads[a] = max(reads[a], steps[k])
     for o in program.outputs:
@@ -194,7 +182,7 @@ def _stage_depths(graph: Graph, plan: PipelinePlan, levels: _Levels) -> list[int
             program, _ = levels.programs[node.name]
             timing, base = plan.kernels[node.name], plan.value_stage[node.inputs[0]]
             steps = [0] * len(program.steps)
-            live = live_steps(program)
+            live = program.live()
             for k, s in enumerate(program.steps):
                 if s.op == "input":
                     steps[k] = at(node.inputs[0], base)
@@ -219,10 +207,9 @@ def _register_bits(graph: Graph, plan: PipelinePlan, levels: _Levels) -> int:
     for name, (program, _) in levels.programs.items():
         timing, node = plan.kernels[name], graph.node(name)
         copies = node.output.size // max(1, len(program.outputs))  # rows of a dense, positions of a conv
-        live = live_steps(program)
+        live = program.live()
         bits += copies * sum(program.steps[k].width * (timing.reads[k] - timing.steps[k]) for k in live)
     return bits
 
 
-__all__ = ["PipelinePlan", "PipelineSetting", "KernelTiming", "check_setting", "plan_pipeline", "node_levels",
-           "live_steps"]
+__all__ = ["PipelinePlan", "PipelineSetting", "KernelTiming", "check_setting", "plan_pipeline", "node_levels"]

@@ -64,6 +64,17 @@ class Program:
         self.steps.append(Step(op, tuple(args), bound.lo, bound.hi, frac, tuple(attrs)))
         return len(self.steps) - 1
 
+    def live(self) -> set[int]:
+        """The steps some output reads, directly or through other steps (a printer leaves the others out)."""
+        live: set[int] = set()
+        stack = [o.step for o in self.outputs if o.step is not None]
+        while stack:
+            k = stack.pop()
+            if k not in live:
+                live.add(k)
+                stack.extend(self.steps[k].args)
+        return live
+
     def count(self, op: str) -> int:
         return sum(s.op == op for s in self.steps)
 

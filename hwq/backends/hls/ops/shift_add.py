@@ -37,7 +37,7 @@ def program_function(ctx: PrintContext, node: Node, x_type: FixedType, n_in: int
     accumulator) from the position's inputs (element i of x, of type x_type), as the node's program computes it."""
     program = kernel_program(node, x_type)
     fl = ctx.flavour
-    live = _live(program)
+    live = program.live()
     names = {k: f"x{s.attrs[0]}" if s.op == "input" else f"s{k}" for k, s in enumerate(program.steps) if k in live}
     lines = list(fl.in_function())
     for k in sorted(live):
@@ -129,15 +129,3 @@ def _literal(c: int, t: str) -> str:
         return f"{c}LL"
     low = c & ((1 << LITERAL_CHUNK) - 1)
     return f"({t}({_literal(c >> LITERAL_CHUNK, t)}) << {LITERAL_CHUNK}) + {low}LL"
-
-
-def _live(program: Program) -> set[int]:
-    """The steps some output reads, directly or through other steps."""
-    live: set[int] = set()
-    stack = [o.step for o in program.outputs if o.step is not None]
-    while stack:
-        k = stack.pop()
-        if k not in live:
-            live.add(k)
-            stack.extend(program.steps[k].args)
-    return live

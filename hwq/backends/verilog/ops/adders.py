@@ -14,7 +14,7 @@ from functools import partial
 from hwq.backends.verilog.expr import Bits, aligned, element, extend, unsigned_literal
 from hwq.backends.verilog.ops.kernel import Operand, Output, Register, Sums
 from hwq.fixed import FixedType
-from hwq.passes.stages import KernelTiming, live_steps
+from hwq.passes.stages import KernelTiming
 from hwq.scalar import Program
 from hwq.scalar.program import passthrough_bits
 
@@ -23,7 +23,7 @@ def program_sums(program: Program, x_type: FixedType, acc: FixedType, src: str, 
                  labels: list[str] | None = None, timing: KernelTiming | None = None) -> Sums:
     """Output j (element j of `dst`, acc.width bits) = program output j; input port i is element i of `src`.
     `timing`: the stage of each step (registers between them), or None: all combinational."""
-    live = live_steps(program)
+    live = program.live()
     names = {k: (f"x{s.attrs[0]}" if s.op == "input" else f"s{k}") for k, s in enumerate(program.steps) if k in live}
 
     def wire(k: int, stage: int) -> str:
