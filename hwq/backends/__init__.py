@@ -39,7 +39,7 @@ def emit(graph: Graph, output_dir: str | Path, backend: str = "vitis", overwrite
     if multipliers is not None:
         from hwq.passes.constant_form import constant_form
 
-        passes = [*passes, constant_form(multipliers)]
+        passes = [constant_form(multipliers), *passes]  # first: the pipeline then keeps it, builds nothing twice
     if passes:
         graph = run_passes(copy.deepcopy(graph), passes)
     if backend in ("vitis", "catapult"):

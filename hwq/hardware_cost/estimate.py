@@ -134,7 +134,7 @@ def as_printed(graph: Graph, multipliers: str | None = None) -> Graph:
     from hwq.passes import PIPELINES, run_passes
     from hwq.passes.constant_form import constant_form
 
-    passes = [*PIPELINES["verilog"], *([constant_form(multipliers)] if multipliers else [])]
+    passes = [*([constant_form(multipliers)] if multipliers else []), *PIPELINES["verilog"]]
     return run_passes(copy.deepcopy(graph), passes)
 
 
