@@ -241,9 +241,9 @@ def _shift_add_kernel(node: Node, xs: list[FixedType], dsp: bool) -> NodeEstimat
 
 
 def _constant_kernel(node: Node, xs: list[FixedType], dsp: bool) -> NodeEstimate:
-    """A kernel node priced in the form it is printed (node.attrs["constants"]): with dsp=True the products go to
-    DSP blocks, which only the direct form lets the tool infer."""
-    if node.attrs.get("constants") == "shift_add" and not dsp:
+    """A kernel node priced in the form it is printed (node.attrs["constants"]; estimate() prints direct when DSP
+    blocks are asked for, the only form from which a tool infers them)."""
+    if node.attrs.get("constants") == "shift_add":
         return _shift_add_kernel(node, xs, dsp)
     return _kernel(node, xs, dsp)
 

@@ -8,9 +8,7 @@ products per output, left to the synthesis tool (the form to compare against).
 from __future__ import annotations
 
 from hwq.ir import Graph
-from hwq.ir.ops.kernel import CONSTANT_FORMS
-
-KERNEL_OPS = ("dense", "conv", "affine")
+from hwq.ir.ops.kernel import CONSTANT_FORMS, KERNEL_OPS
 
 
 def constant_form(form: str):

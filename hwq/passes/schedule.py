@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hwq.ir import Graph, Node, Value
+from hwq.ir.ops.kernel import KERNEL_OPS
 from hwq.ir.ops.windows import Window
 from hwq.passes.stages import PipelinePlan, PipelineSetting, check_setting, plan_pipeline
 
@@ -32,7 +33,6 @@ IO_MODES = ("parallel", "stream")
 PIXEL_OPS = frozenset({"quantize", "relu", "table", "scale", "affine", "add", "subtract", "multiply", "dense"})
 WINDOW_OPS = frozenset({"conv", "pool"})
 RESAMPLE_OPS = frozenset({"pad", "crop", "upsample"})
-KERNEL_OPS = frozenset({"dense", "conv", "affine"})
 STREAM_AUTO_ELEMENTS = 2048  # io="auto": a graph with a spatial value this large (or larger) streams
 IMAGES = 2  # images the model runs back to back: the second shows the steady state
 

@@ -27,10 +27,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from hwq.ir import Graph, Node
-from hwq.ir.ops.kernel import position_matrix
+from hwq.ir.ops.kernel import KERNEL_OPS, position_matrix
 
 WIRING_OPS = frozenset({"reshape", "transpose", "scale", "concatenate", "pad", "crop", "upsample"})
-KERNEL_OPS = frozenset({"dense", "conv", "affine"})
 
 PipelineSetting = int | dict[str, int]
 

@@ -18,6 +18,7 @@ MULTIPLIER_KINDS = ("mult", "barrel", "mux", "xor", "and", "adder")
 # how the constant products are formed (the optional "constants" setting, written by emit's passes):
 # "direct" as sums of constant products left to the tool, "shift_add" as shared shift-add graphs (hwq.cmvm)
 CONSTANT_FORMS = ("direct", "shift_add")
+KERNEL_OPS = frozenset({"dense", "conv", "affine"})  # the ops on this base: a constant matrix per position
 SHIFT_KINDS = ("barrel", "mux", "xor", "and")  # every weight 0 or +-2^e: shifts and negations, no multiplier
 
 
