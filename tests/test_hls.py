@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
@@ -226,8 +227,11 @@ def test_generated_code_layout(tmp_path: Path) -> None:
     cpp = (prj.path / "firmware" / f"{top}.cpp").read_text()
     assert f"void {top}(const input_t" in cpp and "+= " in cpp
     types = (prj.path / "firmware" / f"{top}_types.h").read_text()
-    assert types.count("typedef") == len(graph.nodes) + 1 + sum(len(n.params) for n in graph.nodes) + 2 + \
-        cpp.count("_wide_t(")
+    params = (prj.path / "firmware" / f"{top}_params.h").read_text()
+    # a parameter is an array of its own typedef, or (the integer form of a kernel) of plain C integers
+    typed = len(re.findall(r"static const (?!int\d+_t)\w+ ", params))
+    assert typed + len(re.findall(r"static const int\d+_t ", params)) == sum(len(n.params) for n in graph.nodes)
+    assert types.count("typedef") == len(graph.nodes) + 1 + typed + 2 + cpp.count("_wide_t(")
 
 
 @pytest.mark.parametrize("m, frac, text", [(3, 3, "0.375"), (-3, 3, "-0.375"), (5, -3, "40"), (-8, 2, "-2"),
@@ -253,3 +257,29 @@ def test_values_wider_than_64_bits_inside_the_graph(tmp_path: Path) -> None:
         projects = list(pool.map(lambda fl: emit_hls(graph, tmp_path / fl, flavour=fl).compile(), FLAVOURS))
     for prj in projects:
         _assert_bit_exact(graph, prj, np.random.default_rng(3))
+
+
+def test_integer_form_at_its_width_limits(tmp_path: Path) -> None:
+    """Kernels print their products on int32_t mantissas up to a 30-bit accumulator, int64_t up to 62 and in the
+    fixed-point types past that; each form is exact at its widest (extreme weights, inputs at the range's ends)."""
+    _require_toolchain()
+    rng = np.random.default_rng(5)
+    graphs, forms = [], []
+    for k, (x_bits, w_bits) in enumerate([(12, 14), (13, 15), (28, 30), (30, 31)]):
+        x = Value("x", (4,), FixedType(x_bits, 3, True, "RND", "SAT"))
+        w = FixedType(w_bits, 1, True)
+        kernel = IntTensor(np.where(rng.integers(0, 2, size=(4, 3)) > 0, w.max_mantissa, w.min_mantissa), w)
+        dense = dense_node("d", x, kernel, IntTensor(np.full(3, w.min_mantissa), w), "acc")
+        q = quantize_node("q", dense.output, FixedType(16, 6, True, "RND_CONV", "SAT"), "y")
+        graphs.append(Graph(f"limit_{k}", [x], [dense, q], ["y"]).validate())
+        width = dense.output.type.width
+        forms.append("int32_t" if width <= 30 else "int64_t" if width <= 62 else None)
+    assert set(forms) == {"int32_t", "int64_t", None}, [g.nodes[0].output.type.width for g in graphs]
+    projects = _emit_and_compile(graphs, tmp_path)
+    for (_, k), prj in projects.items():
+        cpp = (prj.path / "firmware" / f"{prj.top}.cpp").read_text()
+        if forms[k] is None:
+            assert "int64_t d_acc" not in cpp and "+= x[i] * d_kernel[i][j]" in cpp
+        else:
+            assert f"{forms[k]} d_acc[3]" in cpp, cpp
+        _assert_bit_exact(graphs[k], prj, np.random.default_rng(k))

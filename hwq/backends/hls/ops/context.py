@@ -82,9 +82,10 @@ class PrintContext:
         return CArray(name, self.typedef(name, held, f"parameter {name}"), tuple(p.shape), rows)
 
     def int_param(self, node: Node, key: str, values: np.ndarray) -> CArray:
-        """An array of small signed integers (shift amounts, signs) shaped as `values`, laid out as param() lays
-        out a kernel. Its elements are plain C integers: a static array of ap_int or ac_int is built by code
-        when the library loads, and g++ spends minutes optimising that code for a kernel of a few thousand."""
+        """An array of signed integers within int64_t (shift amounts, signs, mantissas) shaped as `values`, laid
+        out as param() lays out a kernel. Its elements are plain C integers of the narrowest of 8, 16, 32 and 64
+        bits: a static array of ap_int or ac_int is built by code when the library loads, and g++ spends minutes
+        optimising that code for a kernel of a few thousand."""
         values = np.asarray(values, dtype=np.int64)
         flat = values.reshape(values.shape[0], -1) if values.ndim > 1 else values.reshape(1, -1)
         rows = ["{" + ", ".join(str(int(v)) for v in row) + "}" for row in flat]

@@ -16,7 +16,17 @@ import math
 
 from hwq.backends.hls.loops import flat_index
 from hwq.backends.hls.ops.context import PrintContext, Printed, label, op_template
-from hwq.backends.hls.ops.kernel import product, shifted, start
+from hwq.backends.hls.ops.kernel import (
+    integer_form,
+    integer_read,
+    integer_start,
+    integer_store,
+    integer_type,
+    integer_weights,
+    product,
+    shifted,
+    start,
+)
 from hwq.backends.hls.ops.shift_add import program_function, uses_shift_add
 from hwq.backends.hls.ops.window import WindowLoops, window_loops
 from hwq.ir import Node
@@ -32,6 +42,8 @@ def print_conv(ctx: PrintContext, node: Node) -> Printed:
     loops = window_loops(ctx, window, x.shape[:-1], y.shape[:-1])
     if uses_shift_add(node):
         return _shift_add(ctx, node, loops)
+    if integer_form(node, x.type):
+        return _integer(ctx, node, loops)
     init = ctx.loops((cout,), ["j"], 1 + window.rank)
     # per tap, output channel j outer and its group's input channels i inner: one accumulator takes the
     # tap's products in turn (no loop over i for one input channel per group)
@@ -67,6 +79,36 @@ def _shift_add(ctx: PrintContext, node: Node, loops: WindowLoops) -> Printed:
     return Printed(op_template("shift_add_conv"), comment, fields, functions=[fn])
 
 
+def _integer(ctx: PrintContext, node: Node, loops: WindowLoops) -> Printed:
+    """Per output position: an integer accumulator per output channel; per tap, every input channel's mantissa
+    read once, then each output channel adds its group's products (input channels outer when there is one group:
+    g++ vectorises the inner loop over output channels, which walks a row of weights)."""
+    (x,) = ctx.inputs(node)
+    y = node.output
+    kernel = node.params["kernel"]
+    groups, cin_g, cout = node.attrs["groups"], kernel.shape[-2], kernel.shape[-1]
+    window = conv_window(node)
+    acc, xm = ctx.namer(f"{label(node)}_acc"), ctx.namer(f"{label(node)}_x")
+    first, params = integer_start(ctx, node, "[j]")
+    weights = integer_weights(ctx, node, x.type)
+    if cin_g == 1:
+        macs = ctx.loops((cout,), ["j"], loops.depth)
+    elif groups == 1:
+        macs = ctx.loops((cin_g, cout), ["i", "j"], loops.depth)
+    else:
+        macs = ctx.loops((cout, cin_g), ["j", "i"], loops.depth)
+    init = ctx.loops((cout,), ["j"], 1 + window.rank)
+    fields = {"outs": loops.outs, "acc": acc, "int": integer_type(node, x.type), "cout": cout,
+              "pragmas": ctx.flavour.partition(acc, (0,)),
+              "init": init, "start": first, "taps": loops.taps, "xm": xm, "cin": x.shape[-1],
+              "chans": ctx.loops((x.shape[-1],), ["i"], loops.depth),
+              "read": integer_read(ctx, x.type, f"{ctx.array(x)}{loops.at}[i]"), "macs": macs,
+              "channel": _channel(groups, cin_g, cout // groups),
+              "weight": f"{weights.name}{loops.taps.index}[{'i' if cin_g > 1 else '0'}][j]",
+              "store": integer_store(ctx, node, f"{ctx.array(y)}{loops.out_at}[j]", f"{acc}[j]")}
+    return Printed(op_template("conv_int"), _comment(ctx, node, window.size, groups), fields, params + [weights])
+
+
 def _channel(groups: int, cin_g: int, cout_g: int) -> str:
     """The input channel output channel j reads at step i of its group."""
     if groups == 1:
@@ -87,6 +129,8 @@ def _title(ctx: PrintContext, node: Node, size: tuple[int, ...], groups: int) ->
 def _comment(ctx: PrintContext, node: Node, size: tuple[int, ...], groups: int) -> str:
     how = (f"{node.attrs['multiplier']} weights (each 0 or +-2^e) as shifts, no multiplier" if shifted(node)
            else f"weights {ctx.spell(node.params['kernel'].type)}")
+    x = ctx.values[node.inputs[0]].type
+    where = f" on mantissas in {integer_type(node, x)}, stored into" if integer_form(node, x) else ", in"
     return (f"{_title(ctx, node, size, groups)}: acc = "
-            f"{'bias' if 'bias' in node.params else '0'}; acc += x * w over the taps inside the input, in "
+            f"{'bias' if 'bias' in node.params else '0'}; acc += x * w over the taps inside the input{where} "
             f"{ctx.spell(node.attrs['accumulator'])} (proven never to overflow); {how}")
