@@ -216,3 +216,59 @@ def test_every_scalar_op_evaluates_exactly_within_its_bound() -> None:
         s = p.steps[k]
         assert s.lo <= np.min(got[name]) and np.max(got[name]) <= s.hi, name
     assert p.steps[steps["quantize"]].range == Range(-16, 15) and p.steps[steps["mul"]].lo == -300 * 299
+
+
+def _printed_words(program: Program, words: dict, x: np.ndarray) -> dict[int, np.ndarray]:
+    """Each word as the Verilog printer forms it, in plain integers: an input's sign bit flipped, a negated word
+    complemented over its width, an add's words shifted and summed."""
+    got: dict[int, np.ndarray] = {}
+    for k in sorted(words):
+        s = program.steps[k]
+        if s.op == "input":
+            v = np.asarray(x[s.attrs[0]], dtype=object)
+            got[k] = v + (1 << (s.width - 1)) if s.signed else v
+        elif s.op == "const":
+            got[k] = np.zeros_like(np.asarray(x[0], dtype=object))
+        else:
+            terms = [(s.args[0], 0, True)] if s.op == "neg" else \
+                [(s.args[0], s.attrs[0], s.attrs[2]), (s.args[1], s.attrs[1], s.attrs[3])]
+            total = 0
+            for a, shift, complement in terms:
+                u = got[a] if not complement else ((1 << words[a].width) - 1) - got[a]
+                total = total + (u << shift)
+            got[k] = total
+    return got
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_excess_words_hold_each_value_less_its_offset(seed: int) -> None:
+    """The printed words, evaluated bit for bit, are non-negative, fit their widths and equal value - offset;
+    the LUT count is the overlap of each add's words."""
+    from hwq.scalar.excess import check_excess, excess_form, lut_bits
+
+    rng = np.random.default_rng(seed)
+    matrix, ranges, offsets = _case(rng, 9, 7, 7, bool(seed % 2), True)
+    program = constant_matrix_program(matrix, ranges, 0, offsets)
+    words = excess_form(program)
+    check_excess(program, words)
+    x = np.array([np.concatenate([[lo, hi], rng.integers(lo, hi, size=398, endpoint=True)]) for lo, hi in ranges])
+    values = _step_values(program, x)
+    printed = _printed_words(program, words, x)
+    for k, w in words.items():
+        u = np.asarray(printed[k], dtype=object)
+        assert (u >= 0).all() and (u < 1 << w.width).all(), k
+        assert (u + w.offset == values[k]).all(), k
+    assert 0 < lut_bits(program, words) <= program.adder_bits()
+
+
+def test_the_excess_check_catches_a_wrong_offset_and_a_narrow_word() -> None:
+    from hwq.scalar.excess import check_excess, excess_form
+
+    program, *_ = _program()
+    words = excess_form(program)
+    k = _adds(program)[-1]
+    with pytest.raises(CheckError, match=f"step {k} .*offset"):
+        check_excess(program, {**words, k: replace(words[k], offset=words[k].offset + 1)})
+    with pytest.raises(CheckError, match=f"step {k}'s word reaches"):
+        check_excess(program, {**words, k: replace(words[k], width=words[k].width - 1,
+                                                    hi=(1 << (words[k].width - 1)) - 1)})

@@ -20,8 +20,9 @@ chains): a fully parallel, combinational datapath whose result is registered onc
 
 The direct form's coefficients are first-principles (one LUT per adder, rounding or clamping bit): against Yosys'
 synth_xilinx -nodsp on the jet tagger its dense layers came out -7% to +32%. A shift-add kernel (the Verilog
-default) is priced from the program the backend prints, with one coefficient fitted on the jet tagger and the
-MNIST dense model (LUTS_SAVED_PER_ADDER); a saturating quantize from the same measurements.
+default) is priced from the words the backend prints (hwq.scalar.excess): one LUT per bit where an adder's two
+non-negative words overlap (LUTS_PER_OVERLAP_BIT); a saturating quantize from measurements on the jet tagger and
+the MNIST dense model.
 benchmarks/resources.py prints the estimate beside native Yosys for each form.
 """
 
@@ -43,10 +44,9 @@ from hwq.ir import Graph, Node, get_op
 LUTS_PER_ADDER_BIT = 1.0  # a carry-chain adder: one LUT per bit
 LUTS_PER_ROUND_BIT = 1.0  # rounding: an incrementer over the kept bits
 LUTS_PER_SATURATE_BIT = 1.0  # clamping: one LUT per output bit (plus the compare below)
-# a shift-add program: one LUT per carry-chain bit (Program.adder_bits), less this many per adder — fitted on the
-# published jet tagger's and MNIST dense model's layers, where Yosys' synth_xilinx packs an adder's end bits into one
-# LUT6_2 about three times in four (per layer within 3%, one layer 6%, of Yosys)
-LUTS_SAVED_PER_ADDER = 0.75
+# a shift-add program in its excess form: one LUT per bit where an adder's two words overlap (hwq.scalar.excess:
+# above the narrower word the carry chain needs none, a constant or a complement none)
+LUTS_PER_OVERLAP_BIT = 1.0
 
 
 @dataclass
@@ -228,14 +228,16 @@ def _kernel(node: Node, xs: list[FixedType], dsp: bool) -> NodeEstimate:
 
 
 def _shift_add_kernel(node: Node, xs: list[FixedType], dsp: bool) -> NodeEstimate:
-    """dense, conv, affine in the shift_add form: the program the backends print (hwq.cmvm.kernels), one LUT per
-    bit of each adder's carry chain (Program.adder_bits), repeated over the positions (or rows) that share it."""
+    """dense, conv, affine in the shift_add form: the program the backends print (hwq.cmvm.kernels) in the excess
+    form of the Verilog printer, one LUT per bit where an adder's words overlap (lut_bits), repeated over the
+    positions (or rows) that share it; adder_bits counts the carry chains' bits (Program.adder_bits)."""
     from hwq.cmvm.kernels import kernel_program
+    from hwq.scalar.excess import excess_form, lut_bits
 
     program = kernel_program(node, xs[0])
     repeats = node.output.size // len(program.outputs)
     bits = program.adder_bits()
-    luts = round(LUTS_PER_ADDER_BIT * bits - LUTS_SAVED_PER_ADDER * (program.count("add") + program.count("neg")))
+    luts = round(LUTS_PER_OVERLAP_BIT * lut_bits(program, excess_form(program)))
     depth = max(program.depth(), default=0)
     return NodeEstimate(node.name, node.op, luts * repeats, 0, 0, 0, depth, bits * repeats)
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from hwq.ir import Graph, Node
 from hwq.ir.ops.kernel import KERNEL_OPS, position_matrix
+from hwq.scalar.excess import excess_form
 
 WIRING_OPS = frozenset({"reshape", "transpose", "scale", "concatenate", "pad", "crop", "upsample"})
 
@@ -206,8 +207,8 @@ def _register_bits(graph: Graph, plan: PipelinePlan, levels: _Levels) -> int:
     for name, (program, _) in levels.programs.items():
         timing, node = plan.kernels[name], graph.node(name)
         copies = node.output.size // max(1, len(program.outputs))  # rows of a dense, positions of a conv
-        live = program.live()
-        bits += copies * sum(program.steps[k].width * (timing.reads[k] - timing.steps[k]) for k in live)
+        words = excess_form(program)  # the Verilog printer's words (hwq.backends.verilog.ops.adders)
+        bits += copies * sum(w.width * (timing.reads[k] - timing.steps[k]) for k, w in words.items())
     return bits
 
 

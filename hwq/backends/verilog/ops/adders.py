@@ -1,99 +1,116 @@
-"""A kernel node's shift-add program (hwq.cmvm) as Verilog: one wire per step, each exactly as wide as its
-proven range, one line each; then each output element assigned its step, shifted and extended to the
-accumulator. Each operand of a step is its source shifted and sign- or zero-extended (or cut) to the step's
-width, so every sum is formed modulo 2^width: exact, because the step's range fits that width.
+"""A kernel node's shift-add program (hwq.cmvm) as Verilog, in its excess form (hwq.scalar.excess): one wire per
+step holding the step's value less a constant offset as a non-negative word exactly as wide as its range, one line
+each; then each output element is its word plus its offset, shifted and formed modulo 2^W of the accumulator.
+Every adder adds non-negative words, zero-extended (a negated one complemented), so no LUT goes to copies of a sign
+bit; constants live in the offsets and cost no adder. The excess form is proven (check_excess) before printing.
 
 Pipelined (a KernelTiming from hwq.passes.stages): a step read in a later stage than it is computed in is copied
 into one register per stage in between (`s7_d1`, `s7_d2`, ...), and each reader takes the copy of its own stage;
-the outputs are all read in the node's output stage. Constants are literals in every stage."""
+the outputs are all read in the node's output stage."""
 
 from __future__ import annotations
 
 from functools import partial
 
-from hwq.backends.verilog.expr import Bits, aligned, element, extend, unsigned_literal
+from hwq.backends.verilog.expr import Bits, element, unsigned_literal
 from hwq.backends.verilog.ops.kernel import Operand, Output, Register, Sums
 from hwq.fixed import FixedType
 from hwq.passes.stages import KernelTiming
 from hwq.scalar import Program
-from hwq.scalar.program import passthrough_bits
+from hwq.scalar.excess import Term, Word, add_terms, check_excess, excess_form
 
 
 def program_sums(program: Program, x_type: FixedType, acc: FixedType, src: str, dst: str,
                  labels: list[str] | None = None, timing: KernelTiming | None = None) -> Sums:
     """Output j (element j of `dst`, acc.width bits) = program output j; input port i is element i of `src`.
     `timing`: the stage of each step (registers between them), or None: all combinational."""
-    live = program.live()
-    names = {k: (f"x{s.attrs[0]}" if s.op == "input" else f"s{k}") for k, s in enumerate(program.steps) if k in live}
+    words = excess_form(program)
+    check_excess(program, words)
+    names = {k: (f"x{s.attrs[0]}" if s.op == "input" else f"s{k}") for k, s in enumerate(program.steps)
+             if words.get(k, Word(0, 0, 0, 0)).width}
 
     def wire(k: int, stage: int) -> str:
         """Step k as read in `stage`: the wire itself, or its register copy that many stages later."""
-        delay = 0 if timing is None or program.steps[k].op == "const" else stage - timing.steps[k]
+        delay = 0 if timing is None else stage - timing.steps[k]
         return names[k] if delay == 0 else f"{names[k]}_d{delay}"
 
-    def operand(k: int, shift: int, width: int, stage: int = 0) -> str:
-        """Step k times 2^shift as a width-bit word (modulo 2^width), read in `stage`."""
-        s = program.steps[k]
-        word = aligned(Bits.wire(wire(k, stage), s.width), s.signed, shift, width)
-        return f"{width}'d0" if word is None else word
-
     wires = []
-    for k in sorted(live):
+    for k in sorted(names):
         s = program.steps[k]
         at = timing.steps[k] if timing is not None else 0  # the operands as this step's stage sees them
-        step_names, step_operand = {a: wire(a, at) for a in s.args}, partial(operand, stage=at)
+        width = words[k].width
         if s.op == "input":
             port = s.attrs[0]
-            expr = Bits.of_element(src, port, x_type.width).low(x_type.width)
-            note = labels[port] if labels else f"x[{port}]"
-        elif s.op == "const":
-            expr, note = unsigned_literal(s.attrs[0], s.width), ""
-        elif s.op == "neg":
-            expr, note = f"-{step_operand(s.args[0], 0, s.width)}", ""
-        elif s.op == "add":
-            expr, note = add_expr(program, k, step_names, step_operand), ""
+            expr = _flipped(Bits.of_element(src, port, x_type.width), width, s.signed)
+            note = (labels[port] if labels else f"x[{port}]") + (", its sign bit flipped" if s.signed else "")
         else:
-            raise ValueError(f"step {k}: {s.op} has no Verilog form in a kernel's program")
-        wires.append(Operand(names[k], expr, note, s.width, s.signed))
+            expr = _sum_expr(add_terms(program, k, words) if s.op == "add" else [Term(s.args[0], 0, True)],
+                             words, partial(wire, stage=at), width)
+            note = ""
+        wires.append(Operand(names[k], expr, note, width, False))
     outputs = []
     for j, out in enumerate(program.outputs):
         target = element(dst, j, acc.width)
         if out.step is None:
-            outputs.append(Output(target, [f"{acc.width}'sd0"]))
-        else:
-            outputs.append(Output(target, [operand(out.step, out.shift, acc.width,
-                                                   timing.output if timing is not None else 0)]))
-    return Sums(acc.width, wires, outputs, _registers(program, live, names, timing))
+            outputs.append(Output(target, [f"{acc.width}'d0"]))
+            continue
+        stage = timing.output if timing is not None else 0
+        word = _word(Term(out.step, out.shift, False), words, partial(wire, stage=stage), acc.width) \
+            if out.step in names else None
+        offset = (words[out.step].offset << out.shift) % (1 << acc.width)
+        parts = [p for p in (word, unsigned_literal(offset, acc.width) if offset else None) if p]
+        outputs.append(Output(target, [" + ".join(parts) or f"{acc.width}'d0"]))
+    return Sums(acc.width, wires, outputs, _registers(words, names, timing))
 
 
-def _registers(program: Program, live: set[int], names: dict[int, str], timing: KernelTiming | None) -> list[Register]:
-    """The copies of each step read in later stages: `<step>_d1` loads the step, `_d2` loads `_d1`, ..."""
+def _flipped(element_bits: Bits, width: int, signed: bool) -> str:
+    """The low `width` bits of an input element, plus 2^(width-1) when signed (its top bit inverted)."""
+    if not signed:
+        return element_bits.low(width)
+    top = f"~{element_bits.name}[{element_bits.lo + width - 1}]"
+    return f"{{{top}}}" if width == 1 else f"{{{top}, {element_bits.low(width - 1)}}}"
+
+
+def _word(t: Term, words: dict[int, Word], read, to: int, drop: int = 0) -> str | None:
+    """(the term's word >> drop) << shift, modulo 2^to, as a to-bit word (zero-extended); None when it is 0."""
+    w = words[t.step].width - drop
+    if w <= 0 or t.shift >= to:
+        return None
+    keep = min(w, to - t.shift)
+    bits = Bits(read(t.step), drop, keep, whole=drop == 0 and keep == w)
+    base = bits.low(keep)
+    parts = [f"{to - keep - t.shift}'d0"] if keep + t.shift < to else []
+    parts.append(f"~{base}" if t.complement else base)
+    if t.shift:
+        parts.append(f"{t.shift}'d0")
+    return parts[0] if len(parts) == 1 and not t.complement else "{" + ", ".join(parts) + "}"
+
+
+def _sum_expr(terms: list[Term], words: dict[int, Word], read, width: int) -> str:
+    """The sum of the terms' words as a width-bit word. In a + (b << s) the sum's low s bits are a's: they pass
+    through, and only the bits above them are added: {(a >> s) + b, a[s-1:0]}."""
+    if len(terms) == 1:
+        return _word(terms[0], words, read, width) or f"{width}'d0"
+    first, second = terms
+    cut = second.shift - first.shift
+    if first.shift == 0 and 0 < cut < width:
+        high = width - cut
+        top = _word(first, words, read, high, drop=cut)
+        low = _word(first, words, read, cut) or f"{cut}'d0"
+        add = _word(Term(second.step, 0, second.complement), words, read, high)
+        upper = " + ".join(p for p in (top, add) if p) or f"{high}'d0"
+        return f"{{{upper}, {low}}}"
+    return " + ".join(p for p in (_word(first, words, read, width), _word(second, words, read, width)) if p) \
+        or f"{width}'d0"
+
+
+def _registers(words: dict[int, Word], names: dict[int, str], timing: KernelTiming | None) -> list[Register]:
+    """The copies of each word read in later stages: `<step>_d1` loads the step, `_d2` loads `_d1`, ..."""
     if timing is None:
         return []
     registers = []
-    for k in sorted(live):
-        s = program.steps[k]
+    for k in sorted(names):
         for delay in range(1, timing.reads[k] - timing.steps[k] + 1):
             source = names[k] if delay == 1 else f"{names[k]}_d{delay - 1}"
-            registers.append(Register(f"{names[k]}_d{delay}", source, s.width, s.signed))
+            registers.append(Register(f"{names[k]}_d{delay}", source, words[k].width, False))
     return registers
-
-
-def add_expr(program: Program, k: int, names: dict[int, str], operand) -> str:
-    """a + (b << s) passes a's low s bits through (no adder below the shift) and adds only above them:
-    {(a >>> s) + b, a[s-1:0]}. Any other add is one sum at the step's width."""
-    s = program.steps[k]
-    (a, b), (sa, sb, na, nb) = s.args, s.attrs
-    if passthrough_bits(s):
-        x = program.steps[a]
-        high = s.width - sb
-        above = Bits(names[a], sb, x.width - sb, whole=False) if x.width > sb else None
-        if above is None:  # a lies below the shift: a >>> s is its sign (or 0)
-            top = extend(Bits(names[a], x.width - 1, 1), x.signed, high) if x.signed else f"{high}'d0"
-        else:
-            top = extend(above, x.signed, high)
-        low = Bits.wire(names[a], x.width).low(sb) if x.width >= sb else extend(Bits.wire(names[a], x.width),
-                                                                                  x.signed, sb)
-        return f"{{{top} {'-' if nb else '+'} {operand(b, 0, high)}, {low}}}"
-    first, second = operand(a, sa, s.width), operand(b, sb, s.width)
-    return f"{'-' if na else ''}{first} {'-' if nb else '+'} {second}"
