@@ -1,4 +1,5 @@
-"""VerilogProject: a generated Verilog design, compiled with Verilator and run through cocotb."""
+"""VerilogProject: a generated Verilog design, run on Verilator through the batched harness (the fast path) or
+cocotb (the protocol testbench)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ import numpy as np
 
 from hwq.backends.project import Project
 from hwq.backends.verilog import verilator
-from hwq.backends.verilog.vectors import hex_lines, pack_ports, read_hex, unpack_ports
+from hwq.backends.verilog.harness import Harness, build_harness, library_name, port_words, sources_digest
+from hwq.backends.verilog.vectors import hex_lines, pack_ports, pack_words, read_hex, unpack_ports, unpack_words
 from hwq.ir import Graph
 
 TESTBENCH = "hwq_stream"  # the cocotb module in sim/
+ENGINES = ("harness", "cocotb")
 CONTROL_PORTS = ("clk", "rst", "in_valid", "out_valid")
 PIPELINE_FILE = "pipeline.json"  # a pipelined top's stages (hwq.passes.stages); absent: latency 1
 
@@ -23,8 +26,10 @@ PIPELINE_FILE = "pipeline.json"  # a pipelined top's stages (hwq.passes.stages);
 class VerilogProject(Project):
     """rtl/ (one module per node, hwq_round, hwq_saturate, the top), tb/ with test vectors, a Makefile.
 
-    compile() builds the Verilator model into sim_build/; run_ports() streams vectors through it with
-    cocotb, one per clock, every input port at once. `latency`: clocks from in_valid to out_valid.
+    run_ports() streams vectors through the design one per clock, every input port at once: by default through
+    the batched Verilator harness (harness_build/, hwq.backends.verilog.harness), or through cocotb (compile()
+    builds its model into sim_build/), which also drives gaps in in_valid. `latency`: clocks from in_valid to
+    out_valid.
     """
 
     backend = "verilog"
@@ -42,6 +47,7 @@ class VerilogProject(Project):
             names = top_names(graph)
             inputs, outputs = names.inputs, names.outputs
         self.input_ports, self.output_ports = list(inputs), list(outputs)
+        self._harness: Harness | None = None
 
     @classmethod
     def open(cls, path: str | Path) -> VerilogProject:
@@ -84,14 +90,43 @@ class VerilogProject(Project):
         stamp.write_text(digest)
         return self
 
-    def run_ports(self, ports: list[np.ndarray], gaps: float = 0.0, seed: int = 0) -> list[np.ndarray]:
-        """Input-port mantissas (batch, size) per input -> output mantissas per output, streamed one per clock:
-        every vector is one hex word of all input ports (port 0 in the low bits), its result one of all outputs.
-        `gaps`: the share of clocks with in_valid low (random, from `seed`; other data on the ports meanwhile)."""
+    @property
+    def harness_dir(self) -> Path:
+        return self.path / "harness_build"
+
+    def harness(self) -> Harness:
+        """The batched harness, built once (again only when the RTL changed) and loaded."""
+        if self._harness is not None:
+            return self._harness
+        inputs = port_words([(p, v.size * v.type.width) for p, v in zip(self.input_ports, self.graph.inputs,
+                                                                          strict=True)])
+        outputs = port_words([(p, v.size * v.type.width) for p, v in zip(self.output_ports, self.graph.output_values,
+                                                                           strict=True)])
+        digest = sources_digest(self.sources, repr((self.top, inputs, outputs, self.latency)))
+        library = self.harness_dir / library_name(digest)
+        if not library.is_file():
+            build_harness(self.sources, self.top, self.harness_dir, inputs, outputs, self.latency, library.name)
+        self._harness = Harness(library, inputs, outputs)
+        return self._harness
+
+    def run_ports(self, ports: list[np.ndarray], gaps: float = 0.0, seed: int = 0,
+                  engine: str | None = None, threads: int = 0) -> list[np.ndarray]:
+        """Input-port mantissas (batch, size) per input -> output mantissas per output, streamed one per clock.
+        engine "harness" (the default without gaps): the batched Verilator driver, `threads` model instances (0:
+        one per core); "cocotb": the cocotb testbench, every vector one hex word of all input ports (port 0 in the
+        low bits), its result one of all outputs. `gaps` (cocotb): the share of clocks with in_valid low (random,
+        from `seed`; other data on the ports meanwhile)."""
+        engine = engine or ("cocotb" if gaps else "harness")
+        if engine not in ENGINES:
+            raise ValueError(f"engine={engine!r}: choose one of {', '.join(ENGINES)}")
+        if engine == "harness" and gaps:
+            raise ValueError("the harness drives a vector every clock: gaps need engine='cocotb'")
         outs = self.graph.output_values
         batch = len(ports[0])
         if batch == 0:
             return [np.zeros((0, v.size), dtype=np.int64) for v in outs]
+        if engine == "harness":
+            return self._run_harness(ports, threads)
         self.compile()
         in_bits = sum(v.size * v.type.width for v in self.graph.inputs)
         with tempfile.TemporaryDirectory(prefix="run-", dir=self.build_dir) as tmp:
@@ -112,6 +147,14 @@ class VerilogProject(Project):
             raise verilator.SimulationError(f"results came {sorted(clocks)} clocks after their inputs; the design's "
                                             f"latency is {self.latency}")
         return unpack_ports(words, [(v.size, v.type.width, v.type.signed) for v in outs])
+
+    def _run_harness(self, ports: list[np.ndarray], threads: int) -> list[np.ndarray]:
+        harness = self.harness()
+        rows = np.concatenate([pack_words(m, v.type.width, p.words) for m, v, p in
+                               zip(ports, self.graph.inputs, harness.inputs, strict=True)], axis=1)
+        out = harness.run(rows, threads)
+        return [unpack_words(out[:, p.offset:p.offset + p.words], v.size, v.type.width, v.type.signed)
+                for v, p in zip(self.graph.output_values, harness.outputs, strict=True)]
 
     def _sources_digest(self) -> str:
         h = hashlib.sha256(repr((verilator.OPT_FLAGS, verilator.BUILD_ARGS)).encode())

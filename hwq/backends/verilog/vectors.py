@@ -64,3 +64,46 @@ def pack_hex(m: np.ndarray, width: int) -> str:
 
 def read_hex(text: str) -> list[int]:
     return [int(line, 16) for line in text.split()]
+
+
+ROWS_PER_PASS = 4096  # rows packed or unpacked at a time: their bits, one byte each, stay a few megabytes
+
+
+def pack_words(m: np.ndarray, width: int, words: int) -> np.ndarray:
+    """Rows of mantissas -> (rows, words) uint32: element k in bits [k*width, (k+1)*width) of the row's bits,
+    the low word first (the Verilator harness's layout)."""
+    m = np.asarray(m)
+    m = m.reshape(len(m), -1)
+    if m.dtype == object or width > 64:
+        nbytes = words * 4
+        return np.array([np.frombuffer(v.to_bytes(nbytes, "little"), dtype="<u4") for v in pack(m, width)],
+                        dtype=np.uint32).reshape(len(m), words)
+    out = np.empty((len(m), words), dtype=np.uint32)
+    mask = np.uint64((1 << width) - 1) if width < 64 else np.uint64(0xFFFFFFFFFFFFFFFF)
+    shifts = np.arange(width, dtype=np.uint64)
+    for start in range(0, len(m), ROWS_PER_PASS):
+        u = m[start:start + ROWS_PER_PASS].astype(np.int64).view(np.uint64) & mask
+        bits = ((u[:, :, None] >> shifts) & np.uint64(1)).astype(np.uint8).reshape(len(u), -1)
+        padded = np.zeros((len(u), words * 32), dtype=np.uint8)
+        padded[:, :bits.shape[1]] = bits
+        out[start:start + len(u)] = np.packbits(padded, axis=1, bitorder="little").view("<u4")
+    return out
+
+
+def unpack_words(w: np.ndarray, n: int, width: int, signed: bool) -> np.ndarray:
+    """The inverse of pack_words: (rows, n) mantissas, int64 when they fit, else Python ints."""
+    w = np.ascontiguousarray(w, dtype=np.uint32)
+    if width > 63 and not (signed and width == 64):
+        return unpack([int.from_bytes(row.tobytes(), "little") for row in w], n, width, signed)
+    out = np.empty((len(w), n), dtype=np.int64)
+    weights = np.uint64(1) << np.arange(width, dtype=np.uint64)
+    for start in range(0, len(w), ROWS_PER_PASS):
+        part = w[start:start + ROWS_PER_PASS]
+        bits = np.unpackbits(part.view(np.uint8), axis=1, bitorder="little")[:, :n * width]
+        u = (bits.reshape(len(part), n, width).astype(np.uint64) * weights).sum(axis=2, dtype=np.uint64)
+        v = u.view(np.int64)
+        if signed and width < 64:
+            sign = np.int64(1 << (width - 1))
+            v = (v ^ sign) - sign  # two's complement of `width` bits
+        out[start:start + len(part)] = v
+    return out
