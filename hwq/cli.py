@@ -1,13 +1,42 @@
-"""The `hwq` command: convert, sim, report — thin wrappers over the Python API."""
+"""The `hwq` command: convert, sim, report, sweep, verify — thin wrappers over the Python API."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+
+
+@contextlib.contextmanager
+def quiet_native_stderr() -> Iterator[None]:
+    """TensorFlow's C++ start-up lines (absl, oneDNN, CPU features) go to file descriptor 2 whatever
+    TF_CPP_MIN_LOG_LEVEL says: point it at /dev/null while TensorFlow loads. Python's own errors still reach
+    sys.stderr after."""
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def load_model(path: str):
+    """A model file (.keras of hwq's or qkeras-v3's layers, or a tf.keras 2 .h5; hwq.load_model), loaded without
+    TensorFlow's start-up chatter."""
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    with quiet_native_stderr():
+        import hwq
+
+        return hwq.load_model(path, compile=False)
 
 
 def load_graph(path: str, input_type: str | None = None, until: str | None = None):
@@ -16,14 +45,11 @@ def load_graph(path: str, input_type: str | None = None, until: str | None = Non
 
     if path.endswith(".json"):
         return Graph.from_json(Path(path))
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    import keras
-
     import hwq
-    import hwq.layers  # noqa: F401  (registers hwq's layers and quantizers with Keras)
 
-    model = keras.saving.load_model(path, compile=False)
-    return hwq.lower(model, input_type=input_type, until=until)
+    model = load_model(path)
+    with quiet_native_stderr():  # the first graph TensorFlow runs logs its CPU features
+        return hwq.lower(model, input_type=input_type, until=until)
 
 
 def cmd_convert(args) -> int:
@@ -90,6 +116,26 @@ def cmd_sweep(args) -> int:
                            until=args.until)
     print(f"{len(results)} points; wrote {paths['csv']}, {paths['json']} and {paths['plot']}")
     return 0
+
+
+def cmd_verify(args) -> int:
+    from hwq.verify import verify
+
+    if args.model.endswith(".json"):
+        from hwq.ir import Graph
+
+        model = Graph.from_json(Path(args.model))
+    else:
+        model = load_model(args.model)
+    data = _sim_inputs(args.data, None) if args.data else None
+    with quiet_native_stderr() if not args.model.endswith(".json") else contextlib.nullcontext():
+        result = verify(model, backends=args.backends, inputs=args.inputs, data=data, input_type=args.input_type,
+                        until=args.until, workdir=args.out, io=args.io, multipliers=args.multipliers,
+                        pipeline=args.pipeline or 1, progress=not args.no_progress)
+    print(result.table())
+    if args.junit:
+        print(f"wrote {result.write_junit(args.junit)}")
+    return 0 if result.passed else 1
 
 
 def _parallelism_setting(text: str) -> tuple[str, int]:
@@ -194,6 +240,22 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--yosys", action="store_true", help="also synthesise every point with Yosys (slow)")
     w.add_argument("-o", "--output", required=True, help="folder for sweep.csv, sweep.json and pareto.png")
     w.set_defaults(func=cmd_sweep)
+
+    v = sub.add_parser("verify", help="prove a model equal across Keras, simulate and every backend: one table, "
+                                      "exit status 1 on any mismatch")
+    model_args(v)
+    v.add_argument("--backends", nargs="+", choices=["vitis", "catapult", "verilog"],
+                   default=["vitis", "catapult", "verilog"], help="the backends to emit, build and run")
+    v.add_argument("--inputs", type=int, default=10000, help="random inputs, over and 1.5x past the input range")
+    v.add_argument("--data", nargs="+", help="your inputs instead: .npy (batch, *input shape), one per graph input, "
+                                             "or one .npz with an array per input name")
+    v.add_argument("--io", choices=["auto", "parallel", "stream"], default="auto")
+    multipliers_arg(v, "shift_add for Verilog, direct for HLS")
+    pipeline_arg(v)
+    v.add_argument("-o", "--out", help="keep the projects (and any failures) in this folder")
+    v.add_argument("--junit", help="also write the result as JUnit XML")
+    v.add_argument("--no-progress", action="store_true", help="no progress bar")
+    v.set_defaults(func=cmd_verify)
     return p
 
 

@@ -96,3 +96,24 @@ def test_harness_takes_a_pipelined_top_and_checks_the_latency(tmp_path: Path) ->
         wrong.run_ports(m_in)
     with pytest.raises(ValueError, match="gaps need engine='cocotb'"):
         prj.run_ports(m_in, gaps=0.5, engine="harness")
+
+
+@pytest.mark.slow
+def test_stream_harness_equals_simulate_and_cocotb(tmp_path: Path) -> None:
+    """Random CNNs side by side as one streaming design (several AXI4-Stream ports): the full-rate harness, the
+    cocotb testbench under gaps and backpressure, and simulate agree image by image."""
+    from support.cnn_graphs import random_cnn_graph
+
+    from hwq.backends.verilog.stream import StreamProject
+
+    _verilator()
+    graph = union([random_cnn_graph(np.random.default_rng(s), name=f"cnn{s}") for s in (3, 8)], name="streams")
+    prj = hwq.emit(graph, tmp_path / "prj", backend="verilog", io="stream")
+    assert isinstance(prj, StreamProject)
+    m_in = _mantissas(graph, 400, 5)
+    want = simulate_mantissas(graph, m_in)
+    for threads in (1, 2):
+        assert _same(prj.run_ports(m_in, threads=threads), want)
+    assert _same(prj.compile().run_ports([m[:20] for m in m_in], stall=0.3, gaps=0.3), [w[:20] for w in want])
+    with pytest.raises(ValueError, match="need engine='cocotb'"):
+        prj.run_ports(m_in, stall=0.3, engine="harness")

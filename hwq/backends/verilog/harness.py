@@ -9,19 +9,28 @@ ctypes and hands it whole batches as packed 32-bit words (any port width). cocot
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import hashlib
 import os
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from hwq.backends.templates import render
-from hwq.backends.verilog.verilator import OPT_FLAGS, PCH_FLAG, SPLIT_FUNCTIONS, SimulationError, tail
-from hwq.toolchain import ToolchainError, verilator_root
+from hwq.backends.verilog.verilator import (
+    OPT_FLAGS,
+    PCH_FLAG,
+    SPLIT_FUNCTIONS,
+    SimulationError,
+    design_opt_flags,
+    tail,
+)
+from hwq.toolchain import ToolchainError, cache_dir, verilator_root
 
 
 def library_name(digest: str) -> str:
@@ -79,9 +88,9 @@ class Harness:
         return out
 
 
-def build_harness(sources: list[Path], top: str, build_dir: Path, inputs: list[PortWords],
-                  outputs: list[PortWords], latency: int, library: str) -> Path:
-    """Verilate `top` into build_dir and link the driver with it into build_dir/`library`; return its path."""
+def build_harness(sources: list[Path], top: str, build_dir: Path, library: str, driver_source: str) -> Path:
+    """Verilate `top` into build_dir, compile its model, and link `driver_source` (the generated driver) with it and
+    Verilator's runtime (built once per machine, kept in hwq's cache) into build_dir/`library`; return its path."""
     root = verilator_root()
     verilator = root / "bin" / "verilator"
     if not verilator.exists():
@@ -92,26 +101,58 @@ def build_harness(sources: list[Path], top: str, build_dir: Path, inputs: list[P
     log = build_dir / "build.log"
     env = {**os.environ, "VERILATOR_ROOT": str(root), "PATH": f"{root / 'bin'}{os.pathsep}{os.environ['PATH']}"}
     model = build_dir / "model"
-    make = " ".join([PCH_FLAG, *OPT_FLAGS])
-    _run([str(verilator), "--cc", "--build", "-j", str(os.cpu_count() or 1), "-Mdir", str(model), "--top-module", top,
-          "-CFLAGS", "-fPIC", "-MAKEFLAGS", make, *SPLIT_FUNCTIONS, *map(str, sources)], env, log, top)
+    _run([str(verilator), "--cc", "-Mdir", str(model), "--top-module", top, "-CFLAGS", "-fPIC", *SPLIT_FUNCTIONS,
+          *map(str, sources)], env, log, top)
+    make = ["make", "-C", str(model), "-f", f"V{top}.mk", "-j", str(os.cpu_count() or 1), PCH_FLAG]
+    _run([*make, *design_opt_flags(sources), f"libV{top}.a"], env, log, top)
+    runtime = _runtime(make, env, log, top)
     driver = build_dir / "harness.cpp"
-    driver.write_text(render("verilog/harness.cpp.j2", top=top, inputs=inputs, outputs=outputs, latency=latency,
-                             in_words=sum(p.words for p in inputs), out_words=sum(p.words for p in outputs)))
-    library = build_dir / library
+    driver.write_text(driver_source)
+    out = build_dir / library
     _run(["c++", "-O2", "-std=c++17", "-shared", "-fPIC", f"-I{model}", f"-I{root / 'include'}",
-          f"-I{root / 'include' / 'vltstd'}", str(driver), str(model / f"libV{top}.a"), str(model / "libverilated.a"),
-          "-pthread", "-o", str(library)], env, log, top)
-    return library
+          f"-I{root / 'include' / 'vltstd'}", str(driver), str(model / f"libV{top}.a"), str(runtime),
+          "-pthread", "-o", str(out)], env, log, top)
+    return out
 
 
-def sources_digest(sources: list[Path], extra: str) -> str:
-    """What a harness build depends on: the RTL, the driver's template and the build flags."""
-    h = hashlib.sha256(extra.encode())
-    h.update(repr((OPT_FLAGS, SPLIT_FUNCTIONS)).encode())
-    from hwq.resources import templates_dir
+def _runtime(make: list[str], env: dict[str, str], log: Path, top: str) -> Path:
+    """Verilator's runtime library (verilated.cpp and friends, position-independent): the cached one, or built
+    in this model's folder and kept in the cache for the next build (about 5 s of the compiler saved each)."""
+    root = verilator_root()
+    config = root / "include" / "verilated_config.h"
+    key = hashlib.sha256("\n".join([str(root.resolve()), config.read_text(errors="replace") if config.is_file() else "",
+                                    _compiler(), PCH_FLAG, *OPT_FLAGS, "-fPIC"]).encode()).hexdigest()[:16]
+    cached = cache_dir() / "verilator-harness" / key / "libverilated.a"
+    if cached.is_file():
+        return cached
+    _run([*make, *OPT_FLAGS, "libverilated.a"], env, log, top)
+    built = Path(make[2]) / "libverilated.a"
+    with contextlib.suppress(OSError):
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cached.parent, suffix=".a")
+        os.close(fd)
+        shutil.copyfile(built, tmp)
+        os.replace(tmp, cached)  # atomic: a concurrent build sees no file or the whole one
+    return built
 
-    h.update((templates_dir() / "verilog" / "harness.cpp.j2").read_bytes())
+
+def _compiler() -> str:
+    try:
+        return subprocess.run(["c++", "--version"], capture_output=True, text=True, check=False).stdout
+    except OSError:
+        return ""
+
+
+def parallel_driver(top: str, inputs: list[PortWords], outputs: list[PortWords], latency: int) -> str:
+    """The driver of a parallel top (templates/verilog/harness.cpp.j2)."""
+    return render("verilog/harness.cpp.j2", top=top, inputs=inputs, outputs=outputs, latency=latency,
+                  in_words=sum(p.words for p in inputs), out_words=sum(p.words for p in outputs))
+
+
+def sources_digest(sources: list[Path], driver_source: str) -> str:
+    """What a harness build depends on: the RTL, the driver and the build flags."""
+    h = hashlib.sha256(driver_source.encode())
+    h.update(repr((OPT_FLAGS, SPLIT_FUNCTIONS, PCH_FLAG)).encode())
     for s in sources:
         h.update(s.name.encode() + b"\0" + s.read_bytes())
     return h.hexdigest()
@@ -124,3 +165,45 @@ def _run(command: list[str], env: dict[str, str], log: Path, top: str) -> None:
         done = subprocess.run(command, env=env, stdout=f, stderr=subprocess.STDOUT, check=False)
     if done.returncode:
         raise SimulationError(f"the Verilator harness of {top} failed to build; {log}:\n{tail(log)}")
+
+
+@dataclass(frozen=True)
+class AxisWords:
+    """An AXI4-Stream port as the streaming harness passes it: `transfers` per image, each `words` 32-bit words."""
+
+    prefix: str
+    transfers: int
+    words: int
+
+
+def stream_driver(top: str, inputs: list[AxisWords], outputs: list[AxisWords]) -> str:
+    """The driver of a streaming top (templates/verilog/harness_axis.cpp.j2)."""
+    return render("verilog/harness_axis.cpp.j2", top=top, inputs=inputs, outputs=outputs)
+
+
+class StreamHarness:
+    """A built streaming harness, loaded: run() takes each input port's transfers and returns each output's."""
+
+    def __init__(self, library: Path, inputs: list[AxisWords], outputs: list[AxisWords]):
+        self.library, self.inputs, self.outputs = library, inputs, outputs
+        self._lib = ctypes.CDLL(str(library))
+        self._lib.hwq_run.restype = ctypes.c_long
+        self._lib.hwq_run.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_long, ctypes.c_long, ctypes.c_int]
+        if (self._lib.hwq_n_inputs(), self._lib.hwq_n_outputs()) != (len(inputs), len(outputs)):
+            raise SimulationError(f"{library} has other ports than the design: rebuild it")
+
+    def run(self, transfers: list[np.ndarray], images: int, max_clocks: int, threads: int = 0) -> list[np.ndarray]:
+        """Per input port, (images * transfers, words) uint32 -> per output port the same, at the full rate."""
+        ins = [np.ascontiguousarray(t, dtype=np.uint32) for t in transfers]
+        outs = [np.zeros((images * p.transfers, p.words), dtype=np.uint32) for p in self.outputs]
+        if not images:
+            return outs
+        in_ptrs = (ctypes.c_void_p * len(ins))(*[a.ctypes.data for a in ins])
+        out_ptrs = (ctypes.c_void_p * len(outs))(*[a.ctypes.data for a in outs])
+        threads = max(1, min(threads or os.cpu_count() or 1, images))
+        done = self._lib.hwq_run(ctypes.addressof(in_ptrs), ctypes.addressof(out_ptrs), images, max_clocks, threads)
+        if done == -2 - images:
+            raise SimulationError(f"the outputs stopped before all {images} images came out ({max_clocks} clocks)")
+        if done != images:
+            raise SimulationError(f"image {-1 - done}: an output's tlast did not mark its last transfer")
+        return outs

@@ -13,7 +13,14 @@ import numpy as np
 
 from hwq.backends.project import Project
 from hwq.backends.verilog import verilator
-from hwq.backends.verilog.harness import Harness, build_harness, library_name, port_words, sources_digest
+from hwq.backends.verilog.harness import (
+    Harness,
+    build_harness,
+    library_name,
+    parallel_driver,
+    port_words,
+    sources_digest,
+)
 from hwq.backends.verilog.vectors import hex_lines, pack_ports, pack_words, read_hex, unpack_ports, unpack_words
 from hwq.ir import Graph
 
@@ -102,10 +109,10 @@ class VerilogProject(Project):
                                                                           strict=True)])
         outputs = port_words([(p, v.size * v.type.width) for p, v in zip(self.output_ports, self.graph.output_values,
                                                                            strict=True)])
-        digest = sources_digest(self.sources, repr((self.top, inputs, outputs, self.latency)))
-        library = self.harness_dir / library_name(digest)
+        driver = parallel_driver(self.top, inputs, outputs, self.latency)
+        library = self.harness_dir / library_name(sources_digest(self.sources, driver))
         if not library.is_file():
-            build_harness(self.sources, self.top, self.harness_dir, inputs, outputs, self.latency, library.name)
+            build_harness(self.sources, self.top, self.harness_dir, library.name, driver)
         self._harness = Harness(library, inputs, outputs)
         return self._harness
 

@@ -1,5 +1,6 @@
-"""StreamProject: a streaming Verilog design (io="stream"), built with Verilator and run through cocotb, its AXI4-Stream
-ports driven by cocotbext-axi (the testbench sim/hwq_axis.py)."""
+"""StreamProject: a streaming Verilog design (io="stream"), run on Verilator through the batched AXI4-Stream harness
+at full rate (the fast path) or through cocotb, its AXI4-Stream ports driven by cocotbext-axi with random gaps and
+backpressure (the testbench sim/hwq_axis.py)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,17 @@ from pathlib import Path
 import numpy as np
 
 from hwq.backends.verilog import verilator
-from hwq.backends.verilog.project import VerilogProject
+from hwq.backends.verilog.harness import (
+    AxisWords,
+    StreamHarness,
+    build_harness,
+    library_name,
+    sources_digest,
+    stream_driver,
+)
+from hwq.backends.verilog.project import ENGINES, VerilogProject
 from hwq.backends.verilog.stream.ports import AxisPort, axis_ports
-from hwq.backends.verilog.vectors import pack, unpack
+from hwq.backends.verilog.vectors import pack, pack_words, unpack, unpack_words
 from hwq.ir import Graph
 from hwq.passes.schedule import schedule
 
@@ -36,9 +45,11 @@ class StreamProject(VerilogProject):
     """rtl/ (the primitives, one module per node's arithmetic, the streaming top), tb/ with one image per line of
     test vectors and an AXI4-Stream testbench, a Makefile, schedule.json.
 
-    run_ports() sends every image through the AXI4-Stream inputs as one frame, with random gaps in tvalid
-    (probability `gaps` per clock) and random backpressure on the outputs (probability `stall`), and collects
-    one frame per image from each output; `last_run` holds the clocks it took.
+    run_ports() sends every image through the AXI4-Stream inputs as one frame and collects one frame per image
+    from each output: by default through the batched harness at the full rate (tvalid and tready always high);
+    with engine="cocotb" (the default when `stall`, `gaps` or `expected` is given) through cocotb, with random
+    gaps in tvalid (probability `gaps` per clock) and random backpressure on the outputs (probability `stall`);
+    `last_run` holds the clocks that took.
     """
 
     stall = 0.2
@@ -65,16 +76,39 @@ class StreamProject(VerilogProject):
     def public_ports(self) -> list[str]:
         return ["clk", "rst", *(s for p in self.axis_inputs + self.axis_outputs for s in p.signals)]
 
+    def harness(self) -> StreamHarness:
+        """The batched AXI4-Stream harness, built once (again only when the RTL changed) and loaded."""
+        if self._harness is not None:
+            return self._harness
+        inputs = [AxisWords(p.prefix, p.transfers, -(-p.tdata_bits // 32)) for p in self.axis_inputs]
+        outputs = [AxisWords(p.prefix, p.transfers, -(-p.tdata_bits // 32)) for p in self.axis_outputs]
+        driver = stream_driver(self.top, inputs, outputs)
+        library = self.harness_dir / library_name(sources_digest(self.sources, driver))
+        if not library.is_file():
+            build_harness(self.sources, self.top, self.harness_dir, library.name, driver)
+        self._harness = StreamHarness(library, inputs, outputs)
+        return self._harness
+
     def run_ports(self, ports: list[np.ndarray], stall: float | None = None, gaps: float | None = None,
-                  seed: int | None = None, expected: list[np.ndarray] | None = None) -> list[np.ndarray]:
+                  seed: int | None = None, expected: list[np.ndarray] | None = None, engine: str | None = None,
+                  threads: int = 0) -> list[np.ndarray]:
         """Input-port mantissas (batch, size) per input -> output mantissas (batch, size) per output, every image
-        streamed through the AXI4-Stream ports (see the class). With `expected` output mantissas, the testbench
-        compares every image itself and fails (SimulationError) naming the first that differs."""
+        streamed through the AXI4-Stream ports (see the class). With `expected` output mantissas, the cocotb
+        testbench compares every image itself and fails (SimulationError) naming the first that differs."""
+        protocol = stall is not None or gaps is not None or expected is not None  # asked of the testbench
+        engine = engine or ("cocotb" if protocol else "harness")
+        if engine not in ENGINES:
+            raise ValueError(f"engine={engine!r}: choose one of {', '.join(ENGINES)}")
+        if engine == "harness" and (stall or gaps or expected is not None):
+            raise ValueError("the harness runs at the full rate and returns the outputs: stall, gaps and expected "
+                             "need engine='cocotb'")
         stall = self.stall if stall is None else stall
         gaps = self.gaps if gaps is None else gaps
         batch = len(ports[0])
         if batch == 0:
             return [np.zeros((0, v.size), dtype=np.int64) for v in self.graph.output_values]
+        if engine == "harness":
+            return self._run_stream_harness(ports, threads)
         self.compile()
         plan = self.schedule()
         longest = max([plan.clocks_per_image, *(p.transfers for p in self.axis_inputs + self.axis_outputs)])
@@ -106,6 +140,36 @@ class StreamProject(VerilogProject):
         self.last_run = _timing(report, batch, stall, gaps)
         return [_images(p, text, batch, v.type.signed)
                 for p, text, v in zip(self.axis_outputs, texts, self.graph.output_values, strict=True)]
+
+
+    def _run_stream_harness(self, ports: list[np.ndarray], threads: int) -> list[np.ndarray]:
+        harness = self.harness()
+        batch = len(ports[0])
+        plan = self.schedule()
+        transfers = []
+        for p, w, m in zip(self.axis_inputs, harness.inputs, ports, strict=True):
+            beats = np.asarray(m).reshape(batch * p.transfers, -1)
+            transfers.append(pack_words(beats, p.element_bits, w.words))
+        longest = max([plan.clocks_per_image, *(p.transfers for p in self.axis_inputs + self.axis_outputs)])
+        outs = harness.run(transfers, batch, 4 * (batch + 2) * longest + 4 * plan.latency + 10_000, threads)
+        results = []
+        for p, words, v in zip(self.axis_outputs, outs, self.graph.output_values, strict=True):
+            elements = p.bits // p.element_bits
+            _check_padding(p, words)
+            results.append(unpack_words(words, elements, p.element_bits, v.type.signed).reshape(batch, -1))
+        return results
+
+
+def _check_padding(p: AxisPort, words: np.ndarray) -> None:
+    """An output transfer's bits past its data (tdata's byte padding) must be zero."""
+    total = words.shape[1] * 32
+    if total == p.bits:
+        return
+    bits = np.unpackbits(np.ascontiguousarray(words).view(np.uint8), axis=1, bitorder="little")[:, p.bits:]
+    bad = np.flatnonzero(bits.any(axis=1))
+    if bad.size:
+        image, transfer = divmod(int(bad[0]), p.transfers)
+        raise verilator.SimulationError(f"{p.prefix}: image {image} transfer {transfer} has nonzero padding bits")
 
 
 def _parallelism(path: Path) -> dict[str, int]:

@@ -1,0 +1,77 @@
+"""hwq.verify and `hwq verify`: the whole proof as one call and one command — a table, JUnit XML, a non-zero exit
+status on a mismatch, and the evidence of a failure (the failing inputs, simulate's value of every node, the
+backend's outputs) in a folder."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pytest
+from support.graphs import random_mlp
+from test_lower import qdense, small_model
+
+from hwq.backends.hls import HLSProject
+from hwq.cli import main as cli_main
+from hwq.qkeras import quantized_relu
+from hwq.verify import verify
+
+
+@pytest.fixture(scope="module")
+def graph():
+    return random_mlp(np.random.default_rng(41), depth=2)
+
+
+def test_verify_passes_and_writes_junit(graph, tmp_path: Path) -> None:
+    result = verify(graph, backends=["vitis", "catapult"], inputs=2000, workdir=tmp_path / "prj")
+    assert result.passed and result.failures is None
+    assert [c.target for c in result.checks] == ["vitis", "catapult"]
+    assert all(c.samples == 2000 and c.mismatches == 0 and c.build_seconds > 0 for c in result.checks)
+    assert "PASS" in result.table() and "catapult" in result.table()
+    suite = ET.parse(result.write_junit(tmp_path / "junit.xml")).getroot()
+    assert suite.get("tests") == "2" and suite.get("failures") == "0"
+    assert (tmp_path / "prj" / "vitis" / "graph.json").is_file()
+
+
+def test_a_mismatch_fails_and_leaves_its_evidence(graph, tmp_path: Path, monkeypatch) -> None:
+    """A C-sim that is wrong in one output element of every 7th sample."""
+    real = HLSProject.predict
+
+    def broken(self, x):
+        y = np.array(real(self, x))
+        y[::7, 0] += 1.0
+        return y
+
+    monkeypatch.setattr(HLSProject, "predict", broken)
+    result = verify(graph, backends=["vitis"], inputs=700, workdir=tmp_path / "prj")
+    assert not result.passed and result.checks[0].mismatches == 100
+    assert "FAIL" in result.table()
+    folder = result.failures / "vitis"
+    assert np.array_equal(np.load(folder / "indices.npy"), np.arange(0, 16 * 7, 7))
+    values = np.load(folder / "simulate_values.npz")
+    assert set(values.files) == {"x", *(n.output.name for n in graph.nodes)}
+    got, want = np.load(folder / "got.npz"), np.load(folder / "expected.npz")
+    out = graph.outputs[0]
+    assert np.all(got[out][:, 0] == want[out][:, 0] + 1.0) and np.array_equal(values[out], want[out])
+    suite = ET.parse(result.write_junit(tmp_path / "junit.xml")).getroot()
+    assert suite.get("failures") == "1" and suite.find("testcase/failure") is not None
+
+
+def test_cli_verify_exit_status_and_quiet_tensorflow(tmp_path: Path) -> None:
+    """On a Keras model: Keras == simulate == vitis; TensorFlow's start-up lines do not reach the terminal."""
+    model = small_model(qdense(activation=quantized_relu(6, 0)), qdense(units=2, name="out"))
+    model.set_weights([np.random.default_rng(0).normal(size=w.shape) for w in model.get_weights()])
+    path = tmp_path / "m.keras"
+    model.save(path)
+    done = subprocess.run([sys.executable, "-m", "hwq.cli", "verify", str(path), "--backends", "vitis", "--inputs",
+                           "1000", "--junit", str(tmp_path / "j.xml"), "--no-progress"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "keras" in done.stdout and "PASS" in done.stdout
+    assert "oneDNN" not in done.stderr and "absl" not in done.stderr, done.stderr
+    x = np.random.default_rng(1).uniform(-1, 1, size=(50, 3))
+    np.save(tmp_path / "x.npy", x)
+    assert cli_main(["verify", str(path), "--backends", "vitis", "--data", str(tmp_path / "x.npy")]) == 1  # shape
