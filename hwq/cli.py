@@ -131,7 +131,8 @@ def cmd_verify(args) -> int:
     with quiet_native_stderr() if not args.model.endswith(".json") else contextlib.nullcontext():
         result = verify(model, backends=args.backends, inputs=args.inputs, data=data, input_type=args.input_type,
                         until=args.until, workdir=args.out, io=args.io, multipliers=args.multipliers,
-                        pipeline=args.pipeline or 1, progress=not args.no_progress)
+                        pipeline=args.pipeline or 1, rtl_stream_inputs=args.rtl_stream_inputs,
+                        progress=not args.no_progress)
     print(result.table())
     if args.junit:
         print(f"wrote {result.write_junit(args.junit)}")
@@ -250,6 +251,8 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--data", nargs="+", help="your inputs instead: .npy (batch, *input shape), one per graph input, "
                                              "or one .npz with an array per input name")
     v.add_argument("--io", choices=["auto", "parallel", "stream"], default="auto")
+    v.add_argument("--rtl-stream-inputs", type=int, default=None,
+                   help="at most this many of the inputs through a streaming Verilog design (default: all)")
     multipliers_arg(v, "shift_add for Verilog, direct for HLS")
     pipeline_arg(v)
     v.add_argument("-o", "--out", help="keep the projects (and any failures) in this folder")
