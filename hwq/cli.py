@@ -119,8 +119,11 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_verify(args) -> int:
-    from hwq.verify import verify
+    from hwq.verify import verify, verify_against, verify_project
 
+    if Path(args.model).is_dir():
+        result = verify_project(args.model, inputs=args.inputs)
+        return _verdict(result, args)
     if args.model.endswith(".json"):
         from hwq.ir import Graph
 
@@ -129,10 +132,19 @@ def cmd_verify(args) -> int:
         model = load_model(args.model)
     data = _sim_inputs(args.data, None) if args.data else None
     with quiet_native_stderr() if not args.model.endswith(".json") else contextlib.nullcontext():
-        result = verify(model, backends=args.backends, inputs=args.inputs, data=data, input_type=args.input_type,
-                        until=args.until, workdir=args.out, io=args.io, multipliers=args.multipliers,
-                        pipeline=args.pipeline or 1, rtl_stream_inputs=args.rtl_stream_inputs,
-                        progress=not args.no_progress)
+        if args.against:
+            result = verify_against(model, args.against, backends=args.backends, input_type=args.input_type,
+                                    until=args.until, workdir=args.out, io=args.io, multipliers=args.multipliers,
+                                    pipeline=args.pipeline or 1)
+        else:
+            result = verify(model, backends=args.backends, inputs=args.inputs, data=data,
+                            input_type=args.input_type, until=args.until, workdir=args.out, io=args.io,
+                            multipliers=args.multipliers, pipeline=args.pipeline or 1,
+                            rtl_stream_inputs=args.rtl_stream_inputs, progress=not args.no_progress)
+    return _verdict(result, args)
+
+
+def _verdict(result, args) -> int:
     print(result.table())
     if args.junit:
         print(f"wrote {result.write_junit(args.junit)}")
@@ -242,9 +254,11 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("-o", "--output", required=True, help="folder for sweep.csv, sweep.json and pareto.png")
     w.set_defaults(func=cmd_sweep)
 
-    v = sub.add_parser("verify", help="prove a model equal across Keras, simulate and every backend: one table, "
-                                      "exit status 1 on any mismatch")
+    v = sub.add_parser("verify", help="prove a model equal across Keras, simulate and every backend (or a project "
+                                      "folder as it is on disk): one table, exit status 1 on any mismatch")
     model_args(v)
+    v.add_argument("--against", metavar="DIR", help="re-run the stored test vectors of the project in DIR through "
+                                                    "the model and freshly emitted designs: report any change")
     v.add_argument("--backends", nargs="+", choices=["vitis", "catapult", "verilog"],
                    default=["vitis", "catapult", "verilog"], help="the backends to emit, build and run")
     v.add_argument("--inputs", type=int, default=10000, help="random inputs, over and 1.5x past the input range")

@@ -75,3 +75,39 @@ def test_cli_verify_exit_status_and_quiet_tensorflow(tmp_path: Path) -> None:
     x = np.random.default_rng(1).uniform(-1, 1, size=(50, 3))
     np.save(tmp_path / "x.npy", x)
     assert cli_main(["verify", str(path), "--backends", "vitis", "--data", str(tmp_path / "x.npy")]) == 1  # shape
+
+
+def test_verify_a_project_on_disk_catches_a_hand_edit(graph, tmp_path: Path) -> None:
+    """`hwq verify DIR`: the project as it is on disk against its own IR and its stored vectors."""
+    import hwq
+    from hwq.verify import verify_project
+
+    prj = hwq.emit(graph, tmp_path / "prj", backend="catapult")
+    assert verify_project(prj.path, inputs=1000).passed
+    params = prj.path / "firmware" / f"{prj.top}_params.h"
+    text = params.read_text()
+    first = text.index("{", text.index("kernel_mantissa")) + 1
+    first = text.index("{", first) + 1 if text[first:].lstrip().startswith("{") else first
+    end = text.index(",", first)
+    params.write_text(text[:first] + str(-int(text[first:end])) + text[end:])  # the first weight negated
+    result = verify_project(prj.path, inputs=1000)
+    assert not result.passed
+    rows = {(c.target, c.against): c.mismatches for c in result.checks}
+    assert rows[("simulate", "record")] == 0 and rows[("catapult", "record")] > 0 and rows[("catapult", "simulate")] > 0
+    assert cli_main(["verify", str(prj.path), "--inputs", "500"]) == 1
+
+
+def test_verify_against_a_record_reports_a_changed_model(graph, tmp_path: Path) -> None:
+    import copy
+
+    import hwq
+    from hwq.verify import verify_against
+
+    record = hwq.emit(graph, tmp_path / "record", backend="vitis").path
+    assert verify_against(graph, record, backends=["catapult"]).passed
+    changed = copy.deepcopy(graph)
+    kernel = changed.nodes[0].params["kernel"]
+    kernel.mantissa.flat[0] = kernel.type.max_mantissa if kernel.mantissa.flat[0] != kernel.type.max_mantissa \
+        else kernel.type.min_mantissa
+    result = verify_against(changed.validate(), record, backends=["catapult"])
+    assert not result.passed and all(c.mismatches > 0 for c in result.checks)

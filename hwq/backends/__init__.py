@@ -54,4 +54,18 @@ def emit(graph: Graph, output_dir: str | Path, backend: str = "vitis", overwrite
     return emit_verilog(graph, output_dir, overwrite=overwrite, io=io, **extra)
 
 
-__all__ = ["emit", "Project", "write_project", "BACKENDS"]
+def open_project(path: str | Path) -> Project:
+    """A project emitted earlier, as it is on disk: an HLS project (its project.json) or a Verilog one (rtl/)."""
+    path = Path(path)
+    if (path / "project.json").is_file():
+        from hwq.backends.hls import HLSProject
+
+        return HLSProject.open(path)
+    if (path / "rtl" / "files.f").is_file() and (path / "graph.json").is_file():
+        from hwq.backends.verilog import VerilogProject
+
+        return VerilogProject.open(path)
+    raise ValueError(f"{path}: not an hwq project (no project.json, nor rtl/files.f with graph.json)")
+
+
+__all__ = ["emit", "open_project", "Project", "write_project", "BACKENDS"]

@@ -56,6 +56,17 @@ class HLSProject(Project):
         self._lib = lib
         return self
 
+    def stored_vectors(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """The test vectors the project was emitted with (tb/): input and expected output mantissas per port."""
+        from hwq.backends.hls.vector_files import read_vectors
+
+        def split(rows: np.ndarray, values) -> list[np.ndarray]:
+            cuts = np.cumsum([v.size for v in values])[:-1]
+            return np.split(rows.reshape(len(rows), -1), cuts, axis=1)
+
+        return (split(read_vectors(self.path / "tb" / "input_mantissas.txt"), self.graph.inputs),
+                split(read_vectors(self.path / "tb" / "output_mantissas.txt"), self.graph.output_values))
+
     def predict_mantissas(self, m_in, threads: int = 0):
         """Input-port mantissas (batch, size) -> output mantissas (batch, size), int64; lists for several ports.
 

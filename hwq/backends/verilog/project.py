@@ -97,6 +97,16 @@ class VerilogProject(Project):
         stamp.write_text(digest)
         return self
 
+    def stored_vectors(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """The test vectors the project was emitted with (tb/input.hex, tb/expected.hex): input and expected
+        output mantissas per port."""
+        def ports(values) -> list[tuple[int, int, bool]]:
+            return [(v.size, v.type.width, v.type.signed) for v in values]
+
+        return (unpack_ports(read_hex((self.path / "tb" / "input.hex").read_text()), ports(self.graph.inputs)),
+                unpack_ports(read_hex((self.path / "tb" / "expected.hex").read_text()),
+                             ports(self.graph.output_values)))
+
     @property
     def harness_dir(self) -> Path:
         return self.path / "harness_build"
