@@ -109,6 +109,9 @@ def cmd_report(args) -> int:
 
 
 def cmd_sweep(args) -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # inherited by the sweep's worker processes
+    with quiet_native_stderr():
+        import tensorflow  # noqa: F401  (its start-up lines, before any output of the sweep)
     from hwq.sweep import sweep
 
     results, paths = sweep(args.model, args.data, args.layers, args.bits, args.output, epochs=args.epochs,

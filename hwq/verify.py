@@ -4,7 +4,8 @@ Lower the model (or take an IR graph), emit every requested backend, build them 
 inputs through each (random over and 1.5x past the input range by default, or the user's), and compare every
 output exactly with simulate, and simulate with Keras. The result prints as one table (mismatching samples,
 throughput, build time), writes JUnit XML for CI systems, and on any mismatch leaves a folder with the first
-failing inputs, simulate's value of every node for them, and the backend's outputs.
+failing inputs, simulate's value of every node for them, the backend's outputs, and for a parallel Verilog design
+the waveform (VCD) of exactly those inputs.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from hwq.ir import Graph
-from hwq.sim import simulate_mantissas
+from hwq.sim import input_mantissas, simulate_mantissas
 
 BACKENDS = ("vitis", "catapult", "verilog")
 FAILING_SAMPLES = 16  # inputs kept per failing target
@@ -142,6 +143,9 @@ def verify(model, backends: tuple[str, ...] | list[str] = BACKENDS, inputs: int 
             checks.append(Check(b, n, len(bad), seconds, builds[b], note=note))
             if len(bad):
                 _write_failure(failures / b, graph, x, bad, got, want)
+                if hasattr(prj, "waveform") and not _is_stream(prj):
+                    ports = _as_list(input_mantissas(graph, _take(x, bad[:FAILING_SAMPLES])))
+                    prj.waveform(ports, failures / b / "waveform.vcd")
             bar.step(f"run {b}")
         bar.close()
         result = Verification(graph.name, checks, sim_seconds, samples,
@@ -253,7 +257,6 @@ def _keras_check(model, graph: Graph, until: str | None, x, want: list[np.ndarra
     import keras
 
     from hwq.fixed import to_float
-    from hwq.sim import input_mantissas
 
     sub = model if until is None else keras.Model(model.inputs, model.get_layer(until).output)
     # Keras takes the values the input ports hold (a model without an input quantizer, lowered with an input type,
@@ -291,7 +294,6 @@ def _write_failure(folder: Path, graph: Graph, x: np.ndarray, bad: np.ndarray, g
         np.save(folder / "inputs.npy", x[first])
     np.save(folder / "indices.npy", first)
     from hwq.fixed import to_float
-    from hwq.sim import input_mantissas
 
     names = [n.output.name for n in graph.nodes]
     every = Graph(graph.name, graph.inputs, graph.nodes, names).validate()

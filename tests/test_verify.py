@@ -111,3 +111,24 @@ def test_verify_against_a_record_reports_a_changed_model(graph, tmp_path: Path) 
         else kernel.type.min_mantissa
     result = verify_against(changed.validate(), record, backends=["catapult"])
     assert not result.passed and all(c.mismatches > 0 for c in result.checks)
+
+
+@pytest.mark.slow
+def test_a_verilog_mismatch_leaves_a_waveform_of_the_failing_inputs(graph, tmp_path: Path, monkeypatch) -> None:
+    from hwq.backends.verilog import VerilogProject
+
+    real = VerilogProject.predict
+
+    def broken(self, x):
+        y = np.array(real(self, x))
+        y[3, 0] += 1.0
+        return y
+
+    monkeypatch.setattr(VerilogProject, "predict", broken)
+    result = verify(graph, backends=["verilog"], inputs=300, workdir=tmp_path / "prj")
+    assert not result.passed and result.checks[0].mismatches == 1
+    wave = (result.failures / "verilog" / "waveform.vcd").read_text()
+    assert wave.startswith("$version") and "in_valid" in wave
+    # exactly the one failing vector: a time step after the first settle, two per reset clock and per vector clock
+    steps = [line for line in wave.splitlines() if line.startswith("#")]
+    assert len(steps) == 1 + 2 * 2 + 2 * 1, steps

@@ -81,16 +81,32 @@ class Harness:
         threads = threads or os.cpu_count() or 1
         threads = max(1, min(threads, len(rows) // 256 or 1))  # a model instance costs a reset: not per vector
         done = self._lib.hwq_run(rows.ctypes.data, out.ctypes.data, len(rows), threads)
-        if done != len(rows):
-            k = -1 - done
-            raise SimulationError(f"result {k} of {len(rows)} did not come at the design's latency "
-                                  "(or never came)" if k < len(rows) else f"{len(rows) - k} results never came")
+        self._check(done, len(rows))
         return out
 
+    def run_traced(self, rows: np.ndarray, path: Path) -> np.ndarray:
+        """run() on one model instance that writes its waveform (VCD) to `path`: a traced build only."""
+        rows = np.ascontiguousarray(rows, dtype=np.uint32)
+        out = np.zeros((len(rows), self.out_words), dtype=np.uint32)
+        traced = self._lib.hwq_run_traced
+        traced.restype = ctypes.c_long
+        traced.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_long, ctypes.c_char_p]
+        self._check(traced(rows.ctypes.data, out.ctypes.data, len(rows), str(path).encode()), len(rows))
+        return out
 
-def build_harness(sources: list[Path], top: str, build_dir: Path, library: str, driver_source: str) -> Path:
+    @staticmethod
+    def _check(done: int, n: int) -> None:
+        if done != n:
+            k = -1 - done
+            raise SimulationError(f"result {k} of {n} did not come at the design's latency (or never came)"
+                                  if k < n else f"{n - k} results never came")
+
+
+def build_harness(sources: list[Path], top: str, build_dir: Path, library: str, driver_source: str,
+                  trace: bool = False) -> Path:
     """Verilate `top` into build_dir, compile its model, and link `driver_source` (the generated driver) with it and
-    Verilator's runtime (built once per machine, kept in hwq's cache) into build_dir/`library`; return its path."""
+    Verilator's runtime (built once per machine, kept in hwq's cache) into build_dir/`library`; return its path.
+    `trace`: the model with VCD tracing, the driver's hwq_run_traced compiled in."""
     root = verilator_root()
     verilator = root / "bin" / "verilator"
     if not verilator.exists():
@@ -102,26 +118,27 @@ def build_harness(sources: list[Path], top: str, build_dir: Path, library: str, 
     env = {**os.environ, "VERILATOR_ROOT": str(root), "PATH": f"{root / 'bin'}{os.pathsep}{os.environ['PATH']}"}
     model = build_dir / "model"
     _run([str(verilator), "--cc", "-Mdir", str(model), "--top-module", top, "-CFLAGS", "-fPIC", *SPLIT_FUNCTIONS,
-          *map(str, sources)], env, log, top)
+          *(["--trace"] if trace else []), *map(str, sources)], env, log, top)
     make = ["make", "-C", str(model), "-f", f"V{top}.mk", "-j", str(os.cpu_count() or 1), PCH_FLAG]
     _run([*make, *design_opt_flags(sources), f"libV{top}.a"], env, log, top)
-    runtime = _runtime(make, env, log, top)
+    runtime = _runtime(make, env, log, top, trace)
     driver = build_dir / "harness.cpp"
     driver.write_text(driver_source)
     out = build_dir / library
-    _run(["c++", "-O2", "-std=c++17", "-shared", "-fPIC", f"-I{model}", f"-I{root / 'include'}",
-          f"-I{root / 'include' / 'vltstd'}", str(driver), str(model / f"libV{top}.a"), str(runtime),
-          "-pthread", "-o", str(out)], env, log, top)
+    _run(["c++", "-O2", "-std=c++17", "-shared", "-fPIC", *(["-DHWQ_TRACE"] if trace else []), f"-I{model}",
+          f"-I{root / 'include'}", f"-I{root / 'include' / 'vltstd'}", str(driver), str(model / f"libV{top}.a"),
+          str(runtime), "-pthread", "-o", str(out)], env, log, top)
     return out
 
 
-def _runtime(make: list[str], env: dict[str, str], log: Path, top: str) -> Path:
+def _runtime(make: list[str], env: dict[str, str], log: Path, top: str, trace: bool) -> Path:
     """Verilator's runtime library (verilated.cpp and friends, position-independent): the cached one, or built
     in this model's folder and kept in the cache for the next build (about 5 s of the compiler saved each)."""
     root = verilator_root()
     config = root / "include" / "verilated_config.h"
     key = hashlib.sha256("\n".join([str(root.resolve()), config.read_text(errors="replace") if config.is_file() else "",
-                                    _compiler(), PCH_FLAG, *OPT_FLAGS, "-fPIC"]).encode()).hexdigest()[:16]
+                                    _compiler(), PCH_FLAG, *OPT_FLAGS, "-fPIC", f"trace={trace}"]).encode()
+                         ).hexdigest()[:16]
     cached = cache_dir() / "verilator-harness" / key / "libverilated.a"
     if cached.is_file():
         return cached

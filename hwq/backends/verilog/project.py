@@ -126,6 +126,23 @@ class VerilogProject(Project):
         self._harness = Harness(library, inputs, outputs)
         return self._harness
 
+    def waveform(self, ports: list[np.ndarray], path: str | Path) -> Path:
+        """Run these input-port mantissas through a traced build of the harness (built once, in harness_trace/)
+        and write their waveform, every signal of the design clock by clock, as VCD to `path`."""
+        harness = self.harness()
+        driver = parallel_driver(self.top, harness.inputs, harness.outputs, self.latency)
+        build = self.path / "harness_trace"
+        library = build / library_name(sources_digest(self.sources, driver + "\n// traced"))
+        if not library.is_file():
+            build_harness(self.sources, self.top, build, library.name, driver, trace=True)
+        traced = Harness(library, harness.inputs, harness.outputs)
+        rows = np.concatenate([pack_words(m, v.type.width, p.words) for m, v, p in
+                               zip(ports, self.graph.inputs, traced.inputs, strict=True)], axis=1)
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        traced.run_traced(rows, path)
+        return path
+
     def run_ports(self, ports: list[np.ndarray], gaps: float = 0.0, seed: int = 0,
                   engine: str | None = None, threads: int = 0) -> list[np.ndarray]:
         """Input-port mantissas (batch, size) per input -> output mantissas per output, streamed one per clock.
