@@ -4,8 +4,8 @@ Lower the model (or take an IR graph), emit every requested backend, build them 
 inputs through each (random over and 1.5x past the input range by default, or the user's), and compare every
 output exactly with simulate, and simulate with Keras. The result prints as one table (mismatching samples,
 throughput, build time), writes JUnit XML for CI systems, and on any mismatch leaves a folder with the first
-failing inputs, simulate's value of every node for them, the backend's outputs, and for a parallel Verilog design
-the waveform (VCD) of exactly those inputs.
+failing inputs, simulate's value of every node for them, the backend's outputs, and for Verilog the waveform
+(VCD) of exactly those inputs.
 """
 
 from __future__ import annotations
@@ -143,7 +143,7 @@ def verify(model, backends: tuple[str, ...] | list[str] = BACKENDS, inputs: int 
             checks.append(Check(b, n, len(bad), seconds, builds[b], note=note))
             if len(bad):
                 _write_failure(failures / b, graph, x, bad, got, want)
-                if hasattr(prj, "waveform") and not _is_stream(prj):
+                if hasattr(prj, "waveform"):
                     ports = _as_list(input_mantissas(graph, _take(x, bad[:FAILING_SAMPLES])))
                     prj.waveform(ports, failures / b / "waveform.vcd")
             bar.step(f"run {b}")

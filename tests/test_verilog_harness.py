@@ -117,3 +117,5 @@ def test_stream_harness_equals_simulate_and_cocotb(tmp_path: Path) -> None:
     assert _same(prj.compile().run_ports([m[:20] for m in m_in], stall=0.3, gaps=0.3), [w[:20] for w in want])
     with pytest.raises(ValueError, match="need engine='cocotb'"):
         prj.run_ports(m_in, stall=0.3, engine="harness")
+    wave = prj.waveform([m[:2] for m in m_in], tmp_path / "two.vcd").read_text()  # a traced build, two images
+    assert wave.startswith("$version") and "s0_axis_tvalid" in wave and "m1_axis_tlast" in wave

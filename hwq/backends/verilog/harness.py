@@ -219,8 +219,25 @@ class StreamHarness:
         out_ptrs = (ctypes.c_void_p * len(outs))(*[a.ctypes.data for a in outs])
         threads = max(1, min(threads or os.cpu_count() or 1, images))
         done = self._lib.hwq_run(ctypes.addressof(in_ptrs), ctypes.addressof(out_ptrs), images, max_clocks, threads)
+        self._check(done, images, max_clocks)
+        return outs
+
+    def run_traced(self, transfers: list[np.ndarray], images: int, max_clocks: int, path: Path) -> list[np.ndarray]:
+        """run() on one model instance that writes its waveform (VCD) to `path`: a traced build only."""
+        ins = [np.ascontiguousarray(t, dtype=np.uint32) for t in transfers]
+        outs = [np.zeros((images * p.transfers, p.words), dtype=np.uint32) for p in self.outputs]
+        in_ptrs = (ctypes.c_void_p * len(ins))(*[a.ctypes.data for a in ins])
+        out_ptrs = (ctypes.c_void_p * len(outs))(*[a.ctypes.data for a in outs])
+        traced = self._lib.hwq_run_traced
+        traced.restype = ctypes.c_long
+        traced.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_long, ctypes.c_long, ctypes.c_char_p]
+        done = traced(ctypes.addressof(in_ptrs), ctypes.addressof(out_ptrs), images, max_clocks, str(path).encode())
+        self._check(done, images, max_clocks)
+        return outs
+
+    @staticmethod
+    def _check(done: int, images: int, max_clocks: int) -> None:
         if done == -2 - images:
             raise SimulationError(f"the outputs stopped before all {images} images came out ({max_clocks} clocks)")
         if done != images:
             raise SimulationError(f"image {-1 - done}: an output's tlast did not mark its last transfer")
-        return outs

@@ -142,8 +142,24 @@ class StreamProject(VerilogProject):
                 for p, text, v in zip(self.axis_outputs, texts, self.graph.output_values, strict=True)]
 
 
-    def _run_stream_harness(self, ports: list[np.ndarray], threads: int) -> list[np.ndarray]:
+    def waveform(self, ports: list[np.ndarray], path: str | Path) -> Path:
+        """Run these images through a traced build of the AXI4-Stream harness (built once, in harness_trace/) and
+        write their waveform, every signal of the design clock by clock, as VCD to `path`."""
         harness = self.harness()
+        driver = stream_driver(self.top, harness.inputs, harness.outputs)
+        build = self.path / "harness_trace"
+        library = build / library_name(sources_digest(self.sources, driver + "\n// traced"))
+        if not library.is_file():
+            build_harness(self.sources, self.top, build, library.name, driver, trace=True)
+        traced = StreamHarness(library, harness.inputs, harness.outputs)
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        transfers, max_clocks = self._transfers(ports, traced)
+        traced.run_traced(transfers, len(ports[0]), max_clocks, path)
+        return path
+
+    def _transfers(self, ports: list[np.ndarray], harness: StreamHarness) -> tuple[list[np.ndarray], int]:
+        """Each input port's images as packed transfers, and the clocks within which the outputs must come."""
         batch = len(ports[0])
         plan = self.schedule()
         transfers = []
@@ -151,7 +167,13 @@ class StreamProject(VerilogProject):
             beats = np.asarray(m).reshape(batch * p.transfers, -1)
             transfers.append(pack_words(beats, p.element_bits, w.words))
         longest = max([plan.clocks_per_image, *(p.transfers for p in self.axis_inputs + self.axis_outputs)])
-        outs = harness.run(transfers, batch, 4 * (batch + 2) * longest + 4 * plan.latency + 10_000, threads)
+        return transfers, 4 * (batch + 2) * longest + 4 * plan.latency + 10_000
+
+    def _run_stream_harness(self, ports: list[np.ndarray], threads: int) -> list[np.ndarray]:
+        harness = self.harness()
+        batch = len(ports[0])
+        transfers, max_clocks = self._transfers(ports, harness)
+        outs = harness.run(transfers, batch, max_clocks, threads)
         results = []
         for p, words, v in zip(self.axis_outputs, outs, self.graph.output_values, strict=True):
             elements = p.bits // p.element_bits
