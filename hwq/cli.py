@@ -6,26 +6,11 @@ import argparse
 import contextlib
 import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
-
-@contextlib.contextmanager
-def quiet_native_stderr() -> Iterator[None]:
-    """TensorFlow's C++ start-up lines (absl, oneDNN, CPU features) go to file descriptor 2 whatever
-    TF_CPP_MIN_LOG_LEVEL says: point it at /dev/null while TensorFlow loads. Python's own errors still reach
-    sys.stderr after."""
-    sys.stderr.flush()
-    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    try:
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+from hwq.quiet import quiet_native_stderr, quiet_tensorflow
 
 
 def load_model(path: str):
@@ -109,9 +94,7 @@ def cmd_report(args) -> int:
 
 
 def cmd_sweep(args) -> int:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # inherited by the sweep's worker processes
-    with quiet_native_stderr():
-        import tensorflow  # noqa: F401  (its start-up lines, before any output of the sweep)
+    quiet_tensorflow()  # the worker processes do the same (hwq.sweep.runner)
     from hwq.sweep import sweep
 
     results, paths = sweep(args.model, args.data, args.layers, args.bits, args.output, epochs=args.epochs,

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from hwq.quiet import quiet_tensorflow
 from hwq.sweep.point import PointResult, PointSpec, run_point
 
 
@@ -36,8 +37,8 @@ def run_sweep(specs: Sequence[PointSpec], scheduler: str | None = None, jobs: in
 
 
 def _on_processes(specs: Sequence[PointSpec], jobs: int) -> Iterable[PointResult]:
-    with ProcessPoolExecutor(max_workers=min(jobs, len(specs)),
-                             mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(max_workers=min(jobs, len(specs)), mp_context=multiprocessing.get_context("spawn"),
+                             initializer=quiet_tensorflow) as pool:
         futures = [pool.submit(run_point, s) for s in specs]
         for f in as_completed(futures):
             yield f.result()
