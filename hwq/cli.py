@@ -13,26 +13,27 @@ import numpy as np
 from hwq.quiet import quiet_native_stderr, quiet_tensorflow
 
 
-def load_model(path: str):
-    """A model file (.keras of hwq's or qkeras-v3's layers, or a tf.keras 2 .h5; hwq.load_model), loaded without
-    TensorFlow's start-up chatter."""
+def load_model(path: str, weights: str | None = None):
+    """A model file (.keras of hwq's or qkeras-v3's layers, or a tf.keras 2 .h5; hwq.load_model), or a Keras 2
+    JSON architecture with its `weights` .h5 (hwq.load_qkeras), loaded without TensorFlow's start-up chatter."""
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     with quiet_native_stderr():
         import hwq
 
-        return hwq.load_model(path, compile=False)
+        return hwq.load_qkeras(path, weights) if weights else hwq.load_model(path, compile=False)
 
 
-def load_graph(path: str, input_type: str | None = None, until: str | None = None):
-    """An IR graph from a saved IR (.json) or a Keras model file (.keras), lowered up to `until`."""
+def load_graph(path: str, input_type: str | None = None, until: str | None = None, weights: str | None = None):
+    """An IR graph from a saved IR (.json), a Keras model file (.keras, .h5) or a Keras 2 JSON with its weights,
+    lowered up to `until`."""
     from hwq.ir import Graph
 
-    if path.endswith(".json"):
+    if path.endswith(".json") and not weights:
         return Graph.from_json(Path(path))
     import hwq
 
-    model = load_model(path)
+    model = load_model(path, weights)
     with quiet_native_stderr():  # the first graph TensorFlow runs logs its CPU features
         return hwq.lower(model, input_type=input_type, until=until)
 
@@ -40,7 +41,7 @@ def load_graph(path: str, input_type: str | None = None, until: str | None = Non
 def cmd_convert(args) -> int:
     import hwq
 
-    graph = load_graph(args.model, args.input_type, args.until)
+    graph = load_graph(args.model, args.input_type, args.until, args.weights)
     prj = hwq.emit(graph, args.output, backend=args.backend, overwrite=args.overwrite, io=args.io,
                    parallelism=args.parallelism, multipliers=args.multipliers, pipeline=args.pipeline or 1)
     print(f"wrote {args.backend} project to {prj.path}")
@@ -60,7 +61,7 @@ def _sim_inputs(paths: list[str], graph):
 
 
 def cmd_sim(args) -> int:
-    graph = load_graph(args.model, args.input_type, args.until)
+    graph = load_graph(args.model, args.input_type, args.until, args.weights)
     y = graph.simulate(_sim_inputs(args.input, graph))
     outputs = dict(zip(graph.outputs, y if isinstance(y, list) else [y], strict=True))
     if args.output and len(outputs) > 1:
@@ -78,7 +79,7 @@ def cmd_sim(args) -> int:
 
 
 def cmd_report(args) -> int:
-    graph = load_graph(args.model, args.input_type, args.until)
+    graph = load_graph(args.model, args.input_type, args.until, args.weights)
     print(graph.summary(io=args.io, parallelism=args.parallelism, pipeline=args.pipeline,
                         multipliers=args.multipliers))
     if args.json:
@@ -110,14 +111,15 @@ def cmd_verify(args) -> int:
     if Path(args.model).is_dir():
         result = verify_project(args.model, inputs=args.inputs)
         return _verdict(result, args)
-    if args.model.endswith(".json"):
+    ir = args.model.endswith(".json") and not args.weights
+    if ir:
         from hwq.ir import Graph
 
         model = Graph.from_json(Path(args.model))
     else:
-        model = load_model(args.model)
+        model = load_model(args.model, args.weights)
     data = _sim_inputs(args.data, None) if args.data else None
-    with quiet_native_stderr() if not args.model.endswith(".json") else contextlib.nullcontext():
+    with contextlib.nullcontext() if ir else quiet_native_stderr():
         if args.against:
             result = verify_against(model, args.against, backends=args.backends, input_type=args.input_type,
                                     until=args.until, workdir=args.out, io=args.io, multipliers=args.multipliers,
@@ -166,7 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     def model_args(sp):
-        sp.add_argument("model", help="a .keras model of hwq layers, or an hwq IR .json")
+        sp.add_argument("model", help="a .keras (or Keras 2 .h5) model of hwq or QKeras layers, an hwq IR .json, "
+                                       "or with --weights a Keras 2 JSON architecture")
+        sp.add_argument("--weights", help="the .h5 weights of a Keras 2 JSON architecture (QKeras' legacy files)")
         sp.add_argument("--input-type", help="type of the input port when the model has no input quantizer, "
                                              "e.g. 'ap_fixed<16,6>'")
         sp.add_argument("--until", help="the last layer to lower (a model ending in a softmax: its logits layer)")

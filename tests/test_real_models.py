@@ -64,3 +64,15 @@ def test_verilog_equals_simulate(graphs, tmp_path: Path) -> None:
     inputs = [np.asarray(input_mantissas(g, inputs_over_range(rng, g, 1000)), dtype=np.int64) for g in gs]
     for g, got, want in zip(gs, run_bundle(gs, inputs, tmp_path), expected(gs, inputs), strict=True):
         np.testing.assert_array_equal(got, want, err_msg=g.name)
+
+
+def test_cli_takes_a_keras2_json_with_its_weights(capsys) -> None:
+    """`--weights` with a QKeras Keras 2 JSON (every verb): the same graph as load_qkeras gives."""
+    from hwq.cli import main
+
+    json_name, h5_name, last, input_type = REAL["jet_tagger"]
+    args = [str(MODELS / json_name), "--weights", str(MODELS / h5_name), "--input-type", input_type, "--until", last]
+    assert main(["report", *args]) == 0
+    assert "fc1" in capsys.readouterr().out
+    assert main(["verify", *args, "--backends", "catapult", "--inputs", "500", "--no-progress"]) == 0
+    assert "PASS" in capsys.readouterr().out
