@@ -3,25 +3,30 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from hwq.quiet import quiet_native_stderr, quiet_tensorflow
+from hwq.quiet import quiet_tensorflow
 
 
 def load_model(path: str, weights: str | None = None):
     """A model file (.keras of hwq's or qkeras-v3's layers, or a tf.keras 2 .h5; hwq.load_model), or a Keras 2
-    JSON architecture with its `weights` .h5 (hwq.load_qkeras), loaded without TensorFlow's start-up chatter."""
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    with quiet_native_stderr():
-        import hwq
+    JSON architecture with its `weights` .h5 (hwq.load_qkeras), TensorFlow loaded without its start-up lines."""
+    quiet_tensorflow()
+    import hwq
 
-        return hwq.load_qkeras(path, weights) if weights else hwq.load_model(path, compile=False)
+    return hwq.load_qkeras(path, weights) if weights else hwq.load_model(path, compile=False)
+
+
+def load_source(path: str, weights: str | None = None):
+    """An hwq IR graph (a .json without weights) or a Keras model (load_model)."""
+    from hwq.ir import Graph
+
+    if path.endswith(".json") and not weights:
+        return Graph.from_json(Path(path))
+    return load_model(path, weights)
 
 
 def load_graph(path: str, input_type: str | None = None, until: str | None = None, weights: str | None = None):
@@ -29,13 +34,12 @@ def load_graph(path: str, input_type: str | None = None, until: str | None = Non
     lowered up to `until`."""
     from hwq.ir import Graph
 
-    if path.endswith(".json") and not weights:
-        return Graph.from_json(Path(path))
+    source = load_source(path, weights)
+    if isinstance(source, Graph):
+        return source
     import hwq
 
-    model = load_model(path, weights)
-    with quiet_native_stderr():  # the first graph TensorFlow runs logs its CPU features
-        return hwq.lower(model, input_type=input_type, until=until)
+    return hwq.lower(source, input_type=input_type, until=until)
 
 
 def cmd_convert(args) -> int:
@@ -111,24 +115,17 @@ def cmd_verify(args) -> int:
     if Path(args.model).is_dir():
         result = verify_project(args.model, inputs=args.inputs)
         return _verdict(result, args)
-    ir = args.model.endswith(".json") and not args.weights
-    if ir:
-        from hwq.ir import Graph
-
-        model = Graph.from_json(Path(args.model))
-    else:
-        model = load_model(args.model, args.weights)
+    model = load_source(args.model, args.weights)
     data = _sim_inputs(args.data, None) if args.data else None
-    with contextlib.nullcontext() if ir else quiet_native_stderr():
-        if args.against:
-            result = verify_against(model, args.against, backends=args.backends, input_type=args.input_type,
-                                    until=args.until, workdir=args.out, io=args.io, multipliers=args.multipliers,
-                                    pipeline=args.pipeline or 1)
-        else:
-            result = verify(model, backends=args.backends, inputs=args.inputs, data=data,
-                            input_type=args.input_type, until=args.until, workdir=args.out, io=args.io,
-                            multipliers=args.multipliers, pipeline=args.pipeline or 1,
-                            rtl_stream_inputs=args.rtl_stream_inputs, progress=not args.no_progress)
+    if args.against:
+        result = verify_against(model, args.against, backends=args.backends, input_type=args.input_type,
+                                until=args.until, workdir=args.out, io=args.io, multipliers=args.multipliers,
+                                pipeline=args.pipeline or 1)
+    else:
+        result = verify(model, backends=args.backends, inputs=args.inputs, data=data, input_type=args.input_type,
+                        until=args.until, workdir=args.out, io=args.io, multipliers=args.multipliers,
+                        pipeline=args.pipeline or 1, rtl_stream_inputs=args.rtl_stream_inputs,
+                        progress=not args.no_progress)
     return _verdict(result, args)
 
 

@@ -124,10 +124,7 @@ def verify(model, backends: tuple[str, ...] | list[str] = BACKENDS, inputs: int 
     with _workdir(workdir) as root:
         failures = root / "failures"
         if keras_model is not None:
-            check, got = _keras_check(keras_model, graph, until, x, want)
-            checks.append(check)
-            if check.mismatches:
-                _write_failure(failures / "keras", graph, x, _bad_samples(got, want), got, want)
+            checks.append(_keras_check(keras_model, graph, until, x, want, failures / "keras"))
             bar.step("Keras")
         projects = {b: hwq.emit(graph, root / b, backend=b, overwrite=True, io=io, multipliers=multipliers,
                                 pipeline=pipeline) for b in backends}
@@ -135,17 +132,8 @@ def verify(model, backends: tuple[str, ...] | list[str] = BACKENDS, inputs: int 
         builds = _build_all(projects, bar)
         for b, prj in projects.items():
             n = min(samples, rtl_stream_inputs) if _is_stream(prj) and rtl_stream_inputs else samples
-            start = time.perf_counter()
-            got = _as_list(prj.predict(_take(x, slice(0, n))))
-            seconds = time.perf_counter() - start
-            bad = _bad_samples(got, [w[:n] for w in want])
-            note = "AXI4-Stream" if _is_stream(prj) else ""
-            checks.append(Check(b, n, len(bad), seconds, builds[b], note=note))
-            if len(bad):
-                _write_failure(failures / b, graph, x, bad, got, want)
-                if hasattr(prj, "waveform"):
-                    ports = _as_list(input_mantissas(graph, _take(x, bad[:FAILING_SAMPLES])))
-                    prj.waveform(ports, failures / b / "waveform.vcd")
+            checks.append(_backend_check(graph, prj, _take(x, slice(0, n)), [w[:n] for w in want], builds[b],
+                                         failures / b))
             bar.step(f"run {b}")
         bar.close()
         result = Verification(graph.name, checks, sim_seconds, samples,
@@ -174,16 +162,12 @@ def verify_project(path: str | Path, inputs: int = 10000, seed: int = 0) -> Veri
     start = time.perf_counter()
     want = _as_list(graph.simulate(x))
     sim_seconds = time.perf_counter() - start
-    start = time.perf_counter()
-    got = _as_list(prj.predict(x))
-    run = time.perf_counter() - start
-    bad = _bad_samples(got, want)
-    checks.append(Check(prj.backend, len(want[0]), len(bad), run, seconds))
-    failures = None
-    if len(bad):
-        failures = Path(tempfile.mkdtemp(prefix=f"hwq-verify-{graph.name}-"))
-        _write_failure(failures / prj.backend, graph, x, bad, got, want)
-    return Verification(f"{graph.name} ({Path(path)})", checks, sim_seconds, len(want[0]), failures)
+    failures = Path(tempfile.mkdtemp(prefix=f"hwq-verify-{graph.name}-"))
+    checks.append(_backend_check(graph, prj, x, want, seconds, failures / prj.backend))
+    if not any(failures.iterdir()):
+        failures.rmdir()
+    return Verification(f"{graph.name} ({Path(path)})", checks, sim_seconds, len(want[0]),
+                        failures if failures.exists() else None)
 
 
 def verify_against(model, project: str | Path, backends: tuple[str, ...] | list[str] = BACKENDS,
@@ -205,6 +189,21 @@ def verify_against(model, project: str | Path, backends: tuple[str, ...] | list[
         for b, prj in projects.items():
             checks.append(_record_check(b, prj.predict_mantissas, m_in, m_out, builds[b]))
     return Verification(f"{graph.name} against {project}", checks, checks[0].run_seconds, len(m_in[0]))
+
+
+def _backend_check(graph: Graph, prj, x, want: list[np.ndarray], build_seconds: float, failures: Path) -> Check:
+    """The project's predict() on `x` against simulate's `want`; on a mismatch the evidence goes to `failures`
+    (_write_failure, and a Verilog project's waveform of exactly the failing inputs)."""
+    start = time.perf_counter()
+    got = _as_list(prj.predict(x))
+    seconds = time.perf_counter() - start
+    bad = _bad_samples(got, want)
+    if len(bad):
+        _write_failure(failures, graph, x, bad, got, want)
+        if hasattr(prj, "waveform"):
+            prj.waveform(_as_list(input_mantissas(graph, _take(x, bad[:FAILING_SAMPLES]))), failures / "waveform.vcd")
+    return Check(prj.backend, len(want[0]), len(bad), seconds, build_seconds,
+                 note="AXI4-Stream" if _is_stream(prj) else "")
 
 
 def _record_check(target: str, run, m_in: list[np.ndarray], m_out: list[np.ndarray],
@@ -253,7 +252,7 @@ def _is_stream(prj) -> bool:
     return isinstance(prj, StreamProject)
 
 
-def _keras_check(model, graph: Graph, until: str | None, x, want: list[np.ndarray]) -> tuple[Check, list]:
+def _keras_check(model, graph: Graph, until: str | None, x, want: list[np.ndarray], failures: Path) -> Check:
     import keras
 
     from hwq.fixed import to_float
@@ -270,8 +269,10 @@ def _keras_check(model, graph: Graph, until: str | None, x, want: list[np.ndarra
     seconds = time.perf_counter() - start
     exact = bool(graph.meta.get("notes", {}).get("keras_float32_exact", True))
     bad = _bad_samples(got, want)
+    if len(bad):
+        _write_failure(failures, graph, x, bad, got, want)
     return Check("keras", len(want[0]), len(bad), seconds, exact=exact,
-                 note="" if exact else "Keras computes in float32 here: not exact by design, informational"), got
+                 note="" if exact else "Keras computes in float32 here: not exact by design, informational")
 
 
 def _bad_samples(got: list[np.ndarray], want: list[np.ndarray]) -> np.ndarray:

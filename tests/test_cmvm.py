@@ -76,9 +76,15 @@ def test_sharing_saves_adders_on_a_dense_matrix() -> None:
     shared = constant_matrix_program(matrix, ranges, 0)
     alone = constant_matrix_program(matrix, ranges, 0, options=Options(cse=False))
     assert shared.count("add") < 0.85 * alone.count("add")
-    assert shared.adder_bits() < 0.9 * alone.adder_bits()
+    assert _luts(shared) < 0.9 * _luts(alone)
     assert max(constant_matrix_program(matrix, ranges, 0, options=Options(tree="shallow")).depth()) <= \
         max(shared.depth())
+
+
+def _luts(program: Program) -> int:
+    from hwq.scalar.excess import excess_form, lut_bits
+
+    return lut_bits(program, excess_form(program))
 
 
 def _step_values(program: Program, x: np.ndarray) -> list[np.ndarray]:
@@ -244,7 +250,7 @@ def _printed_words(program: Program, words: dict, x: np.ndarray) -> dict[int, np
 def test_excess_words_hold_each_value_less_its_offset(seed: int) -> None:
     """The printed words, evaluated bit for bit, are non-negative, fit their widths and equal value - offset;
     the LUT count is the overlap of each add's words."""
-    from hwq.scalar.excess import check_excess, excess_form, lut_bits
+    from hwq.scalar.excess import carry_bits, check_excess, excess_form, lut_bits
 
     rng = np.random.default_rng(seed)
     matrix, ranges, offsets = _case(rng, 9, 7, 7, bool(seed % 2), True)
@@ -258,7 +264,19 @@ def test_excess_words_hold_each_value_less_its_offset(seed: int) -> None:
         u = np.asarray(printed[k], dtype=object)
         assert (u >= 0).all() and (u < 1 << w.width).all(), k
         assert (u + w.offset == values[k]).all(), k
-    assert 0 < lut_bits(program, words) <= program.adder_bits()
+    assert 0 < lut_bits(program, words) <= carry_bits(program, words)
+
+
+def test_an_adder_costs_the_bits_where_its_words_overlap() -> None:
+    """x0 + 32 * x1 on 16-bit signed inputs: two 16-bit words (sign bits flipped), the second at shift 5. They
+    overlap in bits 5..15: 11 LUTs; the sum's word is 22 bits, its low 5 pass through: a 17-bit carry chain."""
+    from hwq.scalar.excess import carry_bits, excess_form, lut_bits
+
+    program = constant_matrix_program(np.array([[1], [32]]), [(-(1 << 15), (1 << 15) - 1)] * 2, 0)
+    words = excess_form(program)
+    assert program.count("add") == 1
+    assert (lut_bits(program, words), carry_bits(program, words)) == (11, 17)
+    assert words[program.outputs[0].step].width == 22
 
 
 def test_the_excess_check_catches_a_wrong_offset_and_a_narrow_word() -> None:

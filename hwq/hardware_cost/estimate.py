@@ -230,14 +230,15 @@ def _kernel(node: Node, xs: list[FixedType], dsp: bool) -> NodeEstimate:
 def _shift_add_kernel(node: Node, xs: list[FixedType], dsp: bool) -> NodeEstimate:
     """dense, conv, affine in the shift_add form: the program the backends print (hwq.cmvm.kernels) in the excess
     form of the Verilog printer, one LUT per bit where an adder's words overlap (lut_bits), repeated over the
-    positions (or rows) that share it; adder_bits counts the carry chains' bits (Program.adder_bits)."""
+    positions (or rows) that share it; adder_bits counts the carry chains' bits (carry_bits)."""
     from hwq.cmvm.kernels import kernel_program
-    from hwq.scalar.excess import excess_form, lut_bits
+    from hwq.scalar.excess import carry_bits, excess_form, lut_bits
 
     program = kernel_program(node, xs[0])
     repeats = node.output.size // len(program.outputs)
-    bits = program.adder_bits()
-    luts = round(LUTS_PER_OVERLAP_BIT * lut_bits(program, excess_form(program)))
+    words = excess_form(program)
+    bits = carry_bits(program, words)
+    luts = round(LUTS_PER_OVERLAP_BIT * lut_bits(program, words))
     depth = max(program.depth(), default=0)
     return NodeEstimate(node.name, node.op, luts * repeats, 0, 0, 0, depth, bits * repeats)
 

@@ -92,6 +92,28 @@ def _word(lo: int, hi: int, offset: int) -> Word:
     return Word(bits_for_range(0, hi) if hi > 0 else 0, lo, hi, offset)
 
 
+def passthrough(terms: list[Term], width: int) -> int:
+    """The low bits of a sum of two words that need no adder: with the lower word at shift 0 and the other at s
+    (0 < s < width), the sum's low s bits are the lower word's; else none."""
+    if len(terms) != 2:
+        return 0
+    first, second = terms
+    cut = second.shift - first.shift
+    return cut if first.shift == 0 and 0 < cut < width else 0
+
+
+def carry_bits(program: Program, words: dict[int, Word]) -> int:
+    """The bits of every adder's carry chain as printed: a sum of two words spans its own word above the bits that
+    pass through; an add with a constant (one word) and a negation are wires."""
+    total = 0
+    for k, w in words.items():
+        if program.steps[k].op == "add":
+            terms = add_terms(program, k, words)
+            if len(terms) == 2:
+                total += w.width - passthrough(terms, w.width)
+    return total
+
+
 def lut_bits(program: Program, words: dict[int, Word]) -> int:
     """The bits where an add's two words overlap: one LUT each in front of the carry chain."""
     total = 0

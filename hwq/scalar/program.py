@@ -85,10 +85,6 @@ class Program:
             d.append(max((d[a] for a in s.args), default=0) + (s.op in ("add", "neg")))
         return d
 
-    def adder_bits(self) -> int:
-        """The bits of every adder's and negation's carry chain (carry_bits)."""
-        return sum(carry_bits(self, k) for k in range(len(self.steps)))
-
     def evaluate(self, inputs: list[np.ndarray] | np.ndarray) -> list[np.ndarray]:
         """Exact: inputs[p] holds the mantissas of port p (any shape, the same for all); one array per output."""
         values: list = []
@@ -103,28 +99,6 @@ class Program:
         shape = np.asarray(inputs[0]).shape if len(inputs) else ()
         zero = np.zeros(shape, dtype=object if wide else np.int64)
         return [zero.copy() if o.step is None else _shifted(values[o.step], o.shift, zero) for o in self.outputs]
-
-
-def carry_bits(program: Program, k: int) -> int:
-    """The bits of step k's carry chain as printed: an add spans its wider operand (shifted into place; a negated
-    one needs a bit more) up to its own width — a top bit beyond that is the chain's carry out, no LUT — less the
-    low bits it passes through; a negation spans its width; any other step none."""
-    s = program.steps[k]
-    if s.op == "neg":
-        return s.width
-    if s.op != "add":
-        return 0
-    (a, b), (sa, sb, na, nb) = s.args, s.attrs
-    spans = (program.steps[a].width + sa + bool(na), program.steps[b].width + sb + bool(nb))
-    return min(max(spans), s.width) - passthrough_bits(s)
-
-
-def passthrough_bits(step: Step) -> int:
-    """The low bits of an add that need no adder: in a + (+-b << s), the result's low s bits are a's."""
-    if step.op != "add":
-        return 0
-    sa, sb, na, _ = step.attrs
-    return sb if sa == 0 and not na and 0 < sb < step.width else 0
 
 
 def _shifted(v, shift: int, zero: np.ndarray) -> np.ndarray:

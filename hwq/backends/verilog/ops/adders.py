@@ -17,7 +17,7 @@ from hwq.backends.verilog.ops.kernel import Operand, Output, Register, Sums
 from hwq.fixed import FixedType
 from hwq.passes.stages import KernelTiming
 from hwq.scalar import Program
-from hwq.scalar.excess import Term, Word, add_terms, check_excess, excess_form
+from hwq.scalar.excess import Term, Word, add_terms, check_excess, excess_form, passthrough
 
 
 def program_sums(program: Program, x_type: FixedType, acc: FixedType, src: str, dst: str,
@@ -105,8 +105,8 @@ def _sum_expr(terms: list[Term], words: dict[int, Word], read, width: int) -> st
     if len(terms) == 1:
         return _word(terms[0], words, read, width) or f"{width}'d0"
     first, second = terms
-    cut = second.shift - first.shift
-    if first.shift == 0 and 0 < cut < width:
+    cut = passthrough(terms, width)
+    if cut:
         high = width - cut
         top = _word(first, words, read, high, drop=cut)
         low = _word(first, words, read, cut) or f"{cut}'d0"

@@ -12,14 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from hwq.backends.verilog import verilator
-from hwq.backends.verilog.harness import (
-    AxisWords,
-    StreamHarness,
-    build_harness,
-    library_name,
-    sources_digest,
-    stream_driver,
-)
+from hwq.backends.verilog.harness import AxisWords, StreamHarness, harness_library, stream_driver
 from hwq.backends.verilog.project import ENGINES, VerilogProject
 from hwq.backends.verilog.stream.ports import AxisPort, axis_ports
 from hwq.backends.verilog.vectors import pack, pack_words, unpack, unpack_words
@@ -83,10 +76,8 @@ class StreamProject(VerilogProject):
         inputs = [AxisWords(p.prefix, p.transfers, -(-p.tdata_bits // 32)) for p in self.axis_inputs]
         outputs = [AxisWords(p.prefix, p.transfers, -(-p.tdata_bits // 32)) for p in self.axis_outputs]
         driver = stream_driver(self.top, inputs, outputs)
-        library = self.harness_dir / library_name(sources_digest(self.sources, driver))
-        if not library.is_file():
-            build_harness(self.sources, self.top, self.harness_dir, library.name, driver)
-        self._harness = StreamHarness(library, inputs, outputs)
+        self._harness = StreamHarness(harness_library(self.sources, self.top, self.harness_dir, driver), inputs,
+                                      outputs)
         return self._harness
 
     def run_ports(self, ports: list[np.ndarray], stall: float | None = None, gaps: float | None = None,
@@ -111,8 +102,7 @@ class StreamProject(VerilogProject):
             return self._run_stream_harness(ports, threads)
         self.compile()
         plan = self.schedule()
-        longest = max([plan.clocks_per_image, *(p.transfers for p in self.axis_inputs + self.axis_outputs)])
-        timeout = int(10 * (batch + 2) * longest / ((1 - stall) * (1 - gaps))) + 4 * plan.latency + 10_000
+        timeout = int(10 * (batch + 2) * self._longest(plan) / ((1 - stall) * (1 - gaps))) + 4 * plan.latency + 10_000
         with tempfile.TemporaryDirectory(prefix="run-", dir=self.build_dir) as tmp:
             work = Path(tmp)
             spec = {"inputs": [], "outputs": [], "stall": stall, "gaps": gaps, "timeout_clocks": timeout,
@@ -141,16 +131,12 @@ class StreamProject(VerilogProject):
         return [_images(p, text, batch, v.type.signed)
                 for p, text, v in zip(self.axis_outputs, texts, self.graph.output_values, strict=True)]
 
-
     def waveform(self, ports: list[np.ndarray], path: str | Path) -> Path:
         """Run these images through a traced build of the AXI4-Stream harness (built once, in harness_trace/) and
         write their waveform, every signal of the design clock by clock, as VCD to `path`."""
         harness = self.harness()
         driver = stream_driver(self.top, harness.inputs, harness.outputs)
-        build = self.path / "harness_trace"
-        library = build / library_name(sources_digest(self.sources, driver + "\n// traced"))
-        if not library.is_file():
-            build_harness(self.sources, self.top, build, library.name, driver, trace=True)
+        library = harness_library(self.sources, self.top, self.path / "harness_trace", driver, trace=True)
         traced = StreamHarness(library, harness.inputs, harness.outputs)
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -166,8 +152,11 @@ class StreamProject(VerilogProject):
         for p, w, m in zip(self.axis_inputs, harness.inputs, ports, strict=True):
             beats = np.asarray(m).reshape(batch * p.transfers, -1)
             transfers.append(pack_words(beats, p.element_bits, w.words))
-        longest = max([plan.clocks_per_image, *(p.transfers for p in self.axis_inputs + self.axis_outputs)])
-        return transfers, 4 * (batch + 2) * longest + 4 * plan.latency + 10_000
+        return transfers, 4 * (batch + 2) * self._longest(plan) + 4 * plan.latency + 10_000
+
+    def _longest(self, plan) -> int:
+        """The clocks an image takes at the slowest of the design's stages and ports: the base of a time-out."""
+        return max([plan.clocks_per_image, *(p.transfers for p in self.axis_inputs + self.axis_outputs)])
 
     def _run_stream_harness(self, ports: list[np.ndarray], threads: int) -> list[np.ndarray]:
         harness = self.harness()
