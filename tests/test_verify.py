@@ -132,3 +132,38 @@ def test_a_verilog_mismatch_leaves_a_waveform_of_the_failing_inputs(graph, tmp_p
     # exactly the one failing vector: a time step after the first settle, two per reset clock and per vector clock
     steps = [line for line in wave.splitlines() if line.startswith("#")]
     assert len(steps) == 1 + 2 * 2 + 2 * 1, steps
+
+
+@pytest.mark.slow
+def test_verify_dir_catches_an_edited_verilog_constant_and_writes_a_waveform(tmp_path: Path) -> None:
+    """One constant of the emitted Verilog changed by hand: `hwq verify DIR` exits 1 with its table and leaves a
+    waveform of the failing inputs; the intact project exits 0. (A dense layer's accumulator as the output: no
+    saturation can hide the change.)"""
+    import re
+
+    import hwq
+    from hwq.fixed import FixedType
+    from hwq.ir import Graph, IntTensor, Value
+    from hwq.ir.build import dense_node
+
+    rng = np.random.default_rng(3)
+    x = Value("x", (4,), FixedType(8, 3, True))
+    w = FixedType(6, 1, True)
+    dense = dense_node("d", x, IntTensor(rng.integers(-32, 32, size=(4, 3)), w),
+                       IntTensor(rng.integers(-32, 32, size=3), w), "y")
+    prj = hwq.emit(Graph("edit", [x], [dense], ["y"]).validate(), tmp_path / "prj", backend="verilog",
+                   io="parallel")
+    assert cli_main(["verify", str(prj.path), "--inputs", "500"]) == 0
+    offset = re.compile(r"\+ (\d+)'([dh])([0-9a-f]+);")  # an output's constant offset, `+ 15'h72a2;`
+    module = next(p for p in (prj.path / "rtl").glob("*.v") if offset.search(p.read_text()))
+    text = module.read_text()
+    found = offset.search(text)
+    width, value = int(found.group(1)), int(found.group(3), 16 if found.group(2) == "h" else 10)
+    changed = f"+ {width}'h{value ^ (1 << (width - 2)):x};"  # its second highest bit flipped
+    module.write_text(text[:found.start()] + changed + text[found.end():])
+    from hwq.verify import verify_project
+
+    result = verify_project(prj.path, inputs=500)
+    assert not result.passed and "FAIL" in result.table()
+    assert (result.failures / "verilog" / "waveform.vcd").read_text().startswith("$version")
+    assert cli_main(["verify", str(prj.path), "--inputs", "500"]) == 1

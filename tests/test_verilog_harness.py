@@ -78,8 +78,7 @@ def test_harness_equals_simulate_and_cocotb(tmp_path: Path) -> None:
     want = simulate_mantissas(graph, m_in)
     for threads in (1, 2):
         assert _same(prj.run_ports(m_in, threads=threads), want)
-    cocotb = prj.compile().run_ports([m[:300] for m in m_in], engine="cocotb")
-    assert _same(cocotb, [w[:300] for w in want])
+    assert _same(prj.compile().run_ports(m_in, engine="cocotb"), want)  # every vector, the same as the harness
     assert _same(VerilogProject.open(prj.path).run_ports([m[:5] for m in m_in]), [w[:5] for w in want])  # reopened
 
 
