@@ -25,19 +25,25 @@ from hwq.sim import simulate_mantissas
 pytestmark = pytest.mark.xdist_group("verilator")
 
 
-@pytest.mark.parametrize("width, signed", [(1, False), (1, True), (7, True), (32, False), (33, True), (63, True),
-                                           (64, True), (64, False), (70, True)])
-def test_words_round_trip(width: int, signed: bool) -> None:
+WORD_WIDTHS = [(1, False), (1, True), (7, True), (8, True), (13, False), (16, True), (24, True), (32, False),
+               (33, True), (63, True), (64, True), (64, False), (70, True)]
+
+
+@pytest.mark.parametrize("n", [1, 4, 33])
+@pytest.mark.parametrize("width, signed", WORD_WIDTHS)
+def test_words_round_trip(width: int, signed: bool, n: int) -> None:
+    """Every packing path (byte-aligned, straddling words, bit by bit, Python ints) against pack()."""
     rng = np.random.default_rng(width)
     lo, hi = (-(1 << (width - 1)), (1 << (width - 1)) - 1) if signed else (0, (1 << width) - 1)
-    m = np.array([[lo, hi, 0, hi // 3], *[[int(v) % (hi - lo + 1) + lo for v in rng.integers(0, 1 << 62, 4)]
-                                          for _ in range(20)]], dtype=object)
+    extremes = [[lo, hi, 0, hi // 3][k % 4] for k in range(n)]
+    m = np.array([extremes, *[[int(v) % (hi - lo + 1) + lo for v in rng.integers(0, 1 << 62, n)]
+                              for _ in range(20)]], dtype=object)
     fits = width <= 63 or (signed and width == 64)
     m = m.astype(np.int64) if fits else m
-    words = -(-(4 * width) // 32)
+    words = -(-(n * width) // 32)
     packed = pack_words(m, width, words)
     assert [int.from_bytes(r.tobytes(), "little") for r in packed] == pack(m, width)
-    back = unpack_words(packed, 4, width, signed)
+    back = unpack_words(packed, n, width, signed)
     assert (np.asarray(back, dtype=object) == np.asarray(m, dtype=object)).all()
 
 

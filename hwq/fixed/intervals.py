@@ -129,6 +129,18 @@ class DotBounds:
         return max(self.worst).bit_length()
 
 
+def _exact_ints(kernel: np.ndarray, shift: int, x_magnitude: int) -> np.ndarray:
+    """kernel << shift in int64 when every sum of products by x and any bias stays far below 2**63 (fast: this
+    runs at every validation), else as Python ints."""
+    k = np.asarray(kernel)
+    if k.dtype.kind in "iu" and k.size:
+        bits = max(abs(int(k.max())), abs(int(k.min()))).bit_length() + shift + x_magnitude.bit_length() + \
+            int(k.shape[0]).bit_length()
+        if bits <= 56:  # a bias of up to 2**61 still adds without overflow
+            return k.astype(np.int64) << shift
+    return k.astype(object) << shift
+
+
 def dot_bounds(x: Interval, kernel: np.ndarray, kernel_frac: int, bias: np.ndarray | None = None,
                bias_frac: int = 0) -> DotBounds:
     """Bounds of a constant matrix times a vector whose every element lies in x, plus a bias.
@@ -139,7 +151,8 @@ def dot_bounds(x: Interval, kernel: np.ndarray, kernel_frac: int, bias: np.ndarr
     frac = x.frac + kernel_frac
     if bias is not None:
         frac = max(frac, bias_frac)
-    k = np.asarray(kernel, dtype=object).reshape(kernel.shape[0], -1) << (frac - x.frac - kernel_frac)
+    k = _exact_ints(kernel, frac - x.frac - kernel_frac, max(abs(x.lo), abs(x.hi)))
+    k = k.reshape(kernel.shape[0], -1)
     at_lo, at_hi = k * x.lo, k * x.hi
     lo = np.minimum(at_lo, at_hi).sum(axis=0)
     hi = np.maximum(at_lo, at_hi).sum(axis=0)

@@ -17,16 +17,22 @@ def quantize(x, t: FixedType, dtype=None) -> np.ndarray:
     Exact: x * 2**frac is formed without error in float64, then rounded by t.rounding.
     The result is int64 (object beyond 62 bits), or float64 when dtype=float64 is asked and fits.
     """
-    x = np.asarray(x, dtype=np.float64)
-    if not np.all(np.isfinite(x)):
-        raise ValueError("cannot quantize NaN or infinite values to a fixed-point type")
-    v = np.ldexp(x, t.frac)
-    # below 2**-1074 ldexp flushes to +-0; any 0 < |v| < 1/2 rounds by its sign alone, so keep one
-    v = np.where((v == 0) & (x != 0), np.copysign(np.finfo(np.float64).smallest_subnormal, x), v)
-    q = round_float(v, t.rounding)
-    if not np.all(np.isfinite(q)):
+    x = np.asarray(x)
+    if x.dtype not in (np.float32, np.float64):
+        x = x.astype(np.float64)
+    v = np.ldexp(x, t.frac, dtype=np.float64)  # a float32 x widens in ldexp's buffers: no float64 copy of x
+    extremes = (v.min(), v.max()) if v.size else (0.0, 0.0)
+    if not np.isfinite(extremes).all():  # ldexp keeps NaN and inf and overflows to inf; min and max show both
+        if not np.isfinite(x).all():
+            raise ValueError("cannot quantize NaN or infinite values to a fixed-point type")
         raise OverflowError(f"values too large to scale into {t}")
-    return _finish(q, t, dtype, fresh=True)
+    if t.frac < 0:
+        # below 2**-1074 ldexp flushes to +-0 (only a negative frac shrinks x); any 0 < |v| < 1/2 rounds by its
+        # sign alone, so keep one
+        v = np.where((v == 0) & (x != 0), np.copysign(np.finfo(np.float64).smallest_subnormal, x), v)
+    q = round_float(v, t.rounding, inplace=True)
+    # every rounding is monotonic, so the rounded extremes are q's: no second pass over q to find them
+    return _finish(q, t, dtype, fresh=True, extremes=tuple(round_float(np.array(extremes), t.rounding)))
 
 
 def cast(m: np.ndarray, src: FixedType, dst: FixedType, dtype=None) -> np.ndarray:
@@ -77,20 +83,27 @@ def add(ma: np.ndarray, a: FixedType, mb: np.ndarray, b: FixedType) -> tuple[np.
             + shift_left(as_carrier(mb, dtype), t.frac - b.frac)), t
 
 
-def _finish(q: np.ndarray, t: FixedType, dtype, fresh: bool) -> np.ndarray:
-    """Apply t's overflow to integer-valued q (a scratch array if fresh) in the requested carrier."""
+def _finish(q: np.ndarray, t: FixedType, dtype, fresh: bool, extremes: tuple | None = None) -> np.ndarray:
+    """Apply t's overflow to integer-valued q (a scratch array if fresh) in the requested carrier; `extremes`,
+    when the caller knows them, are q's smallest and largest values."""
+    if q.dtype != object and extremes is None:
+        extremes = (q.min(), q.max()) if q.size else (0, 0)
     if dtype is not None and np.dtype(dtype).kind == "f":
         dtype = np.dtype(dtype)
         if t.width > float_exact_bits(dtype):
             raise OverflowError(f"{t} does not fit a {dtype} carrier exactly")
+        if q.dtype == object:
+            return as_carrier(apply_overflow(q, t), dtype)
+        lo, hi = t.overflow_bounds
+        if lo <= extremes[0] and extremes[1] <= hi:
+            return q.astype(dtype, copy=False)  # nothing overflows
         # wrap-around needs exact integers; saturation of a huge float is exact as it is
-        huge = q.dtype == object or (t.overflow is Overflow.WRAP and q.size
-                                     and np.max(np.abs(q)) >= 2.0 ** float_exact_bits(q.dtype))
+        huge = t.overflow is Overflow.WRAP and max(-extremes[0], extremes[1]) >= 2.0 ** float_exact_bits(q.dtype)
         if huge:
             return as_carrier(apply_overflow(as_carrier(q, object), t), dtype)
         return apply_overflow(q, t, inplace=fresh).astype(dtype, copy=False)
     if q.dtype.kind == "f":
-        big = q.size and np.max(np.abs(q)) >= 2.0 ** 62
+        big = max(-extremes[0], extremes[1]) >= 2.0 ** 62
         q = as_carrier(q, object) if big else q.astype(np.int64)
     return as_carrier(apply_overflow(q, t), carrier_for_bits(t.width))
 

@@ -18,9 +18,14 @@ def apply_overflow(q: np.ndarray, t: FixedType, inplace: bool = False) -> np.nda
     if q.dtype.kind == "f":
         lo, hi = float(lo), float(hi)
     if mode is Overflow.WRAP:
+        if q.dtype != object and in_range(q, lo, hi):
+            return q  # nothing wraps: skip the modulo, the slowest pass of a cast
         span = 1 << t.width
-        if q.dtype.kind == "f":
+        if q.dtype.kind == "f":  # float % is slow; with a power-of-two span, floor division is exact
             span = float(span)
+            wraps = np.subtract(q, lo)
+            np.floor(np.multiply(wraps, 1.0 / span, out=wraps), out=wraps)
+            return np.subtract(q, np.multiply(wraps, span, out=wraps), out=q if inplace else None)
         return (q - lo) % span + lo
     if mode is Overflow.SAT:
         return _clip(q, lo, hi, inplace)
@@ -30,6 +35,11 @@ def apply_overflow(q: np.ndarray, t: FixedType, inplace: bool = False) -> np.nda
     if mode is Overflow.SAT_SYM:
         return _clip(q, lo, hi, inplace)
     raise ValueError(f"unknown overflow {mode!r}")
+
+
+def in_range(q: np.ndarray, lo, hi) -> bool:
+    """Whether every element of a numeric array lies in [lo, hi] (two reductions, no temporaries)."""
+    return not q.size or (lo <= q.min() and q.max() <= hi)
 
 
 def _clip(q: np.ndarray, lo, hi, inplace: bool) -> np.ndarray:

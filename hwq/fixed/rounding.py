@@ -16,14 +16,15 @@ def round_shift(m: np.ndarray, s: int, rounding: Rounding) -> np.ndarray:
     return q + _round_up(q, r, 1 << (s - 1), m < 0, rounding)
 
 
-def round_float(v: np.ndarray, rounding: Rounding) -> np.ndarray:
-    """Round float64 values to integers (as float64), exactly, as `rounding` says."""
+def round_float(v: np.ndarray, rounding: Rounding, inplace: bool = False) -> np.ndarray:
+    """Round float64 values to integers (as float64), exactly, as `rounding` says (overwriting v if inplace)."""
+    out = v if inplace and isinstance(v, np.ndarray) else None  # a 0-d result of a ufunc is a scalar
     if rounding is Rounding.RND_CONV:
-        return np.rint(v)  # IEEE round-half-even: exact for every double
+        return np.rint(v, out=out)  # IEEE round-half-even: exact for every double
     if rounding is Rounding.TRN:
-        return np.floor(v)
+        return np.floor(v, out=out)
     if rounding is Rounding.TRN_ZERO:
-        return np.trunc(v)
+        return np.trunc(v, out=out)
     # v + 0.5 can round in float (0.49999999999999994 + 0.5 == 1.0), and so can v - floor(v) for
     # -1 < v < 0 (-0.49999999999999994 + 1 == 0.5): compare v with floor(v) + 1/2 instead, exact whenever
     # v has a fraction; r is a stand-in remainder in the same order relation to 0 and 1/2

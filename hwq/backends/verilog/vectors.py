@@ -18,6 +18,19 @@ def pack(m: np.ndarray, width: int) -> list[int]:
     return out
 
 
+def _unpack_narrow(w: np.ndarray, n: int, width: int, signed: bool) -> np.ndarray:
+    """unpack_words for width <= 32: each element read from the 64 bits of its word and the next."""
+    word, shift = _element_places(n, width)
+    padded = np.zeros((len(w), w.shape[1] + 1), dtype=np.uint64)
+    padded[:, :w.shape[1]] = w
+    pairs = padded[:, word] | (padded[:, word + 1] << np.uint64(32))
+    v = ((pairs >> shift) & np.uint64((1 << width) - 1)).view(np.int64)
+    if signed:
+        sign = np.int64(1 << (width - 1))
+        v = (v ^ sign) - sign  # two's complement of `width` bits
+    return v
+
+
 def unpack(words: list[int], n: int, width: int, signed: bool) -> np.ndarray:
     """The inverse of pack: (len(words), n) mantissas, int64 when they fit, else Python ints."""
     mask, sign = (1 << width) - 1, 1 << (width - 1)
@@ -78,6 +91,8 @@ def pack_words(m: np.ndarray, width: int, words: int) -> np.ndarray:
         nbytes = words * 4
         return np.array([np.frombuffer(v.to_bytes(nbytes, "little"), dtype="<u4") for v in pack(m, width)],
                         dtype=np.uint32).reshape(len(m), words)
+    if width <= 32:
+        return _pack_narrow(m, width, words)
     out = np.empty((len(m), words), dtype=np.uint32)
     mask = np.uint64((1 << width) - 1) if width < 64 else np.uint64(0xFFFFFFFFFFFFFFFF)
     shifts = np.arange(width, dtype=np.uint64)
@@ -90,9 +105,35 @@ def pack_words(m: np.ndarray, width: int, words: int) -> np.ndarray:
     return out
 
 
+def _element_places(n: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per element k of a row: the word its low bit lands in, and its shift inside that word."""
+    offsets = np.arange(n, dtype=np.int64) * width
+    return offsets // 32, (offsets % 32).astype(np.uint64)
+
+
+def _pack_narrow(m: np.ndarray, width: int, words: int) -> np.ndarray:
+    """pack_words for width <= 32. A byte-aligned width is the mantissas' own little-endian bytes; any other
+    spans at most two words per element: one 64-bit value, its halves ORed into place (elements never overlap)."""
+    n = m.shape[1]
+    u = m.astype(np.int64).view(np.uint64) & np.uint64((1 << width) - 1)
+    if width in (8, 16, 32):
+        row = np.zeros((len(m), words * 4), dtype=np.uint8)
+        row[:, :n * width // 8] = u.astype(f"<u{width // 8}").view(np.uint8)
+        return row.view("<u4")
+    word, shift = _element_places(n, width)
+    v = np.ascontiguousarray((u << shift).T)  # (n, rows): one contiguous row per element
+    out = np.zeros((words + 1, len(m)), dtype=np.uint64)
+    for k in range(n):
+        out[word[k]] |= v[k] & np.uint64(0xFFFFFFFF)
+        out[word[k] + 1] |= v[k] >> np.uint64(32)
+    return out[:words].T.astype(np.uint32)
+
+
 def unpack_words(w: np.ndarray, n: int, width: int, signed: bool) -> np.ndarray:
     """The inverse of pack_words: (rows, n) mantissas, int64 when they fit, else Python ints."""
     w = np.ascontiguousarray(w, dtype=np.uint32)
+    if width <= 32:
+        return _unpack_narrow(w, n, width, signed)
     if width > 63 and not (signed and width == 64):
         return unpack([int.from_bytes(row.tobytes(), "little") for row in w], n, width, signed)
     out = np.empty((len(w), n), dtype=np.int64)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from hwq.fixed.carrier import as_carrier, fastest_carrier, shift_left
-from hwq.ir.op import IRError, carrier, register
+from hwq.fixed.carrier import as_carrier, shift_left
+from hwq.ir.op import IRError, register
 from hwq.ir.ops.kernel import KernelOp
 
 
@@ -42,10 +42,10 @@ class Affine(KernelOp):
     def evaluate(self, node, xs, types):
         (x,), (x_type,) = xs, types
         acc, kernel = node.output.type, node.params["kernel"]
-        dtype = fastest_carrier(max(node.attrs["magnitude_bits"], acc.width, x_type.width))
+        dtype = self.sum_carrier(node, x_type)
         k = shift_left(as_carrier(kernel.mantissa, dtype), acc.frac - x_type.frac - kernel.type.frac)
         y = as_carrier(x, dtype) * k[:, None]  # channels are the axis before the batch
         if "bias" in node.params:
             b = node.params["bias"]
             y += shift_left(as_carrier(b.mantissa, dtype), acc.frac - b.type.frac)[:, None]
-        return as_carrier(y, carrier(acc))
+        return self.sum_result(y, acc)

@@ -12,8 +12,8 @@ import math
 
 import numpy as np
 
-from hwq.fixed.carrier import as_carrier, fastest_carrier, shift_left
-from hwq.ir.op import IRError, carrier, register
+from hwq.fixed.carrier import as_carrier, shift_left
+from hwq.ir.op import IRError, register
 from hwq.ir.ops.kernel import KernelOp
 from hwq.ir.ops.windows import Window, window_of
 
@@ -68,8 +68,7 @@ class Conv(KernelOp):
         acc, kernel, groups = node.output.type, node.params["kernel"], node.attrs["groups"]
         window = conv_window(node)
         out = node.output.shape[:-1]
-        # magnitude_bits bounds every partial sum in any order, so BLAS in a float carrier is exact
-        dtype = fastest_carrier(max(node.attrs["magnitude_bits"], acc.width, x_type.width))
+        dtype = self.sum_carrier(node, x_type)
         k = shift_left(as_carrier(kernel.mantissa, dtype), acc.frac - x_type.frac - kernel.type.frac)
         padded = window.padded(as_carrier(x, dtype), 0)
         if groups == x.shape[-2] and groups > 1:
@@ -79,7 +78,7 @@ class Conv(KernelOp):
         if "bias" in node.params:
             b = node.params["bias"]
             y += shift_left(as_carrier(b.mantissa, dtype), acc.frac - b.type.frac)[:, None]
-        return as_carrier(y, carrier(acc))
+        return self.sum_result(y, acc)
 
 
 # The evaluation is exact in any order (magnitude_bits bounds every partial sum); these pick the fastest order.

@@ -10,8 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from hwq.fixed import DotBounds, FixedType, Interval, dot_bounds
+from hwq.fixed.carrier import as_carrier, fastest_carrier
 from hwq.fixed.integers import all_powers_of_two
-from hwq.ir.op import IRError, Op
+from hwq.ir.op import IRError, Op, carrier
 from hwq.ir.tensor import IntTensor
 
 MULTIPLIER_KINDS = ("mult", "barrel", "mux", "xor", "and", "adder")
@@ -48,6 +49,21 @@ class KernelOp(Op):
 
     def bound(self, node, inputs):
         return self.bounds(inputs[0].type, node).interval
+
+    def sum_carrier(self, node, x_type: FixedType) -> np.dtype:
+        """The fastest carrier holding the input and every partial sum on the accumulator's grid exactly, in any
+        summation order (so BLAS may reorder): magnitude_bits bounds them on the products' grid."""
+        kernel, bias = node.params["kernel"], node.params.get("bias")
+        grid = x_type.frac + kernel.type.frac if bias is None else max(x_type.frac + kernel.type.frac, bias.type.frac)
+        bits = node.attrs["magnitude_bits"] + max(0, node.output.type.frac - grid)
+        return fastest_carrier(max(bits, x_type.width))
+
+    @staticmethod
+    def sum_result(y: np.ndarray, acc: FixedType) -> np.ndarray:
+        """The sums as the next node reads them: kept in their float carrier, which the proven bound chose (it may
+        be narrower than the accumulator type's own, a 24-bit type's values below 2**23 in float32), else in
+        the accumulator type's carrier."""
+        return y if y.dtype.kind == "f" else as_carrier(y, carrier(acc))
 
     def annotate(self, node, inputs):
         node.attrs["accumulator"] = node.output.type
