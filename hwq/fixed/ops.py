@@ -86,14 +86,16 @@ def add(ma: np.ndarray, a: FixedType, mb: np.ndarray, b: FixedType) -> tuple[np.
 def _finish(q: np.ndarray, t: FixedType, dtype, fresh: bool, extremes: tuple | None = None) -> np.ndarray:
     """Apply t's overflow to integer-valued q (a scratch array if fresh) in the requested carrier; `extremes`,
     when the caller knows them, are q's smallest and largest values."""
-    if q.dtype != object and extremes is None:
-        extremes = (q.min(), q.max()) if q.size else (0, 0)
     if dtype is not None and np.dtype(dtype).kind == "f":
         dtype = np.dtype(dtype)
         if t.width > float_exact_bits(dtype):
             raise OverflowError(f"{t} does not fit a {dtype} carrier exactly")
         if q.dtype == object:
             return as_carrier(apply_overflow(q, t), dtype)
+        if extremes is None and t.overflow in (Overflow.SAT, Overflow.SAT_SYM):
+            return apply_overflow(q, t, inplace=fresh).astype(dtype, copy=False)  # a clip costs what min+max do
+        if extremes is None:
+            extremes = (q.min(), q.max()) if q.size else (0, 0)
         lo, hi = t.overflow_bounds
         if lo <= extremes[0] and extremes[1] <= hi:
             return q.astype(dtype, copy=False)  # nothing overflows
@@ -103,6 +105,8 @@ def _finish(q: np.ndarray, t: FixedType, dtype, fresh: bool, extremes: tuple | N
             return as_carrier(apply_overflow(as_carrier(q, object), t), dtype)
         return apply_overflow(q, t, inplace=fresh).astype(dtype, copy=False)
     if q.dtype.kind == "f":
+        if extremes is None:
+            extremes = (q.min(), q.max()) if q.size else (0, 0)
         big = max(-extremes[0], extremes[1]) >= 2.0 ** 62
         q = as_carrier(q, object) if big else q.astype(np.int64)
     return as_carrier(apply_overflow(q, t), carrier_for_bits(t.width))

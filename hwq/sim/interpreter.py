@@ -96,8 +96,8 @@ def _chunked(graph, flat: list[np.ndarray], batch: int) -> list[np.ndarray]:
     if workers == 1:
         chunks = [run(s) for s in starts]
     else:  # the chunks are the parallelism: BLAS threads on top of them only contend for the same cores
-        with one_blas_thread(), ThreadPoolExecutor(workers) as pool:
-            chunks = list(pool.map(run, starts))
+        with one_blas_thread():
+            chunks = list(_pool(workers).map(run, starts))
     return [np.concatenate([c[k] for c in chunks], axis=1).T for k in range(len(graph.outputs))]
 
 
@@ -107,6 +107,12 @@ def balanced_chunk(batch: int, limit: int, workers: int) -> int:
     count = -(-batch // limit) if batch else 1
     count = -(-count // workers) * workers
     return max(1, -(-batch // count))
+
+
+@functools.cache
+def _pool(workers: int) -> ThreadPoolExecutor:
+    """The chunk workers, started once per process (idle threads cost nothing; starting them costs each call)."""
+    return ThreadPoolExecutor(workers, thread_name_prefix="hwq-simulate")
 
 
 @functools.cache
