@@ -97,7 +97,7 @@ def _chunked(graph, flat: list[np.ndarray], batch: int) -> list[np.ndarray]:
         chunks = [run(s) for s in starts]
     else:  # the chunks are the parallelism: BLAS threads on top of them only contend for the same cores
         with one_blas_thread():
-            chunks = list(_pool(workers).map(run, starts))
+            chunks = list(_pool(workers, os.getpid()).map(run, starts))
     return [np.concatenate([c[k] for c in chunks], axis=1).T for k in range(len(graph.outputs))]
 
 
@@ -110,8 +110,9 @@ def balanced_chunk(batch: int, limit: int, workers: int) -> int:
 
 
 @functools.cache
-def _pool(workers: int) -> ThreadPoolExecutor:
-    """The chunk workers, started once per process (idle threads cost nothing; starting them costs each call)."""
+def _pool(workers: int, pid: int) -> ThreadPoolExecutor:
+    """The chunk workers, started once per process (idle threads cost nothing; starting them costs each call).
+    Keyed by the process id too: a forked child (a sweep's worker) has none of its parent's threads."""
     return ThreadPoolExecutor(workers, thread_name_prefix="hwq-simulate")
 
 
