@@ -339,6 +339,26 @@ def test_quantize_far_and_huge(rnd, ovf):
             assert as_ints(quantize(np.array(xs), t, dtype=np.float64)) == want, t
 
 
+@pytest.mark.parametrize("ovf", OVERFLOWS)
+@pytest.mark.parametrize("rnd", ROUNDINGS)
+def test_quantize_float32_inputs(rnd, ovf):
+    """float32 inputs into a float32 carrier take a float32 path while every scaled value stays below 2**23, and
+    the float64 one past it: both exact, ties and far values included."""
+    rng = np.random.default_rng(7)
+    for t in (T(8, 3, True, rnd, ovf), T(6, 0, False, rnd, ovf), T(16, 6, True, rnd, ovf),
+              T(23, 10, True, rnd, ovf), T(12, 14, False, rnd, ovf)):
+        lsb = 2.0 ** -t.frac
+        ties = (np.arange(-40, 41) * 0.25 * lsb).tolist()  # quarter-lsb steps: exact ties of every sign
+        near = [s * (2.0 ** 23 - k) * lsb for s in (1, -1) for k in (0, 1, 2)]  # scaled: at 2**23, the fallback
+        far = [1e30, -1e30, 3e38, -3e38, 12345678.75, -98765.5, 1e-30, -1e-30]
+        wide = (rng.uniform(-4, 4, 200) * 2.0 ** t.integer).tolist()
+        xs = np.array(ties + near + far + wide, dtype=np.float32)
+        want = [ref_quantize_t(float(v), t) for v in xs]
+        got = quantize(xs, t, dtype=np.float32)
+        assert got.dtype == np.float32
+        assert as_ints(got) == want, t
+
+
 def test_quantize_1e30_wraps_exactly():
     x = 1e30
     exact = int(Fraction(x))  # 1e30 as a double is exactly this integer

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hwq.fixed.carrier import as_carrier, carrier_for_bits, float_exact_bits, shift_left
+from hwq.fixed.carrier import FLOAT32_EXACT_BITS, as_carrier, carrier_for_bits, float_exact_bits, shift_left
 from hwq.fixed.fixed_type import FixedType
 from hwq.fixed.modes import Overflow, Rounding
 from hwq.fixed.overflow import apply_overflow
@@ -14,15 +14,22 @@ from hwq.fixed.rounding import round_float, round_shift
 def quantize(x, t: FixedType, dtype=None) -> np.ndarray:
     """Float values -> mantissas of t, rounded and overflowed as t says.
 
-    Exact: x * 2**frac is formed without error in float64, then rounded by t.rounding.
-    The result is int64 (object beyond 62 bits), or float64 when dtype=float64 is asked and fits.
+    Exact: x * 2**frac is formed without error (in float32 when x, the carrier asked for and every scaled value
+    allow it, else in float64), then rounded by t.rounding. The result is int64 (object beyond 62 bits), or the
+    float carrier `dtype` asks for when the type fits it.
     """
     x = np.asarray(x)
     if x.dtype not in (np.float32, np.float64):
         x = x.astype(np.float64)
-    v = np.ldexp(x, t.frac, dtype=np.float64)  # a float32 x widens in ldexp's buffers: no float64 copy of x
+    if x.dtype == np.float32 and dtype is not None and np.dtype(dtype) == np.float32 and 0 <= t.frac < 64:
+        v = np.multiply(x, np.float32(2.0 ** t.frac))  # a power of two: exact unless it overflows
+        extremes = (v.min(), v.max()) if v.size else (0.0, 0.0)
+        # below 2**23 in magnitude, rounding and wrapping stay exact in float32 (FLOAT32_EXACT_BITS)
+        if np.isfinite(extremes).all() and max(-extremes[0], extremes[1]) < 2.0 ** FLOAT32_EXACT_BITS:
+            return _rounded(v, t, dtype, extremes)
+    v = np.multiply(x, 2.0 ** t.frac, dtype=np.float64) if t.frac >= 0 else np.ldexp(x, t.frac, dtype=np.float64)
     extremes = (v.min(), v.max()) if v.size else (0.0, 0.0)
-    if not np.isfinite(extremes).all():  # ldexp keeps NaN and inf and overflows to inf; min and max show both
+    if not np.isfinite(extremes).all():  # scaling keeps NaN and inf and overflows to inf; min and max show both
         if not np.isfinite(x).all():
             raise ValueError("cannot quantize NaN or infinite values to a fixed-point type")
         raise OverflowError(f"values too large to scale into {t}")
@@ -30,6 +37,11 @@ def quantize(x, t: FixedType, dtype=None) -> np.ndarray:
         # below 2**-1074 ldexp flushes to +-0 (only a negative frac shrinks x); any 0 < |v| < 1/2 rounds by its
         # sign alone, so keep one
         v = np.where((v == 0) & (x != 0), np.copysign(np.finfo(np.float64).smallest_subnormal, x), v)
+    return _rounded(v, t, dtype, extremes)
+
+
+def _rounded(v: np.ndarray, t: FixedType, dtype, extremes: tuple) -> np.ndarray:
+    """Scaled values v (a scratch array) rounded as t says, then overflowed; extremes: v's smallest and largest."""
     q = round_float(v, t.rounding, inplace=True)
     # every rounding is monotonic, so the rounded extremes are q's: no second pass over q to find them
     return _finish(q, t, dtype, fresh=True, extremes=tuple(round_float(np.array(extremes), t.rounding)))

@@ -17,7 +17,8 @@ def round_shift(m: np.ndarray, s: int, rounding: Rounding) -> np.ndarray:
 
 
 def round_float(v: np.ndarray, rounding: Rounding, inplace: bool = False) -> np.ndarray:
-    """Round float64 values to integers (as float64), exactly, as `rounding` says (overwriting v if inplace)."""
+    """Round float values to integers (in their float type), exactly, as `rounding` says (overwriting v if inplace);
+    float32 values below 2**23 in magnitude, float64 any."""
     out = v if inplace and isinstance(v, np.ndarray) else None  # a 0-d result of a ufunc is a scalar
     if rounding is Rounding.RND_CONV:
         return np.rint(v, out=out)  # IEEE round-half-even: exact for every double
