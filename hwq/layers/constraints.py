@@ -27,11 +27,20 @@ class Clip(keras.constraints.Constraint):
         return {"min_value": self.min_value, "max_value": self.max_value}
 
 
-def weight_constraint(identifier: Any, quantizer) -> keras.constraints.Constraint | None:
-    """The user's constraint if given; otherwise QKeras' default clip for a quantized weight."""
+def get_constraint(identifier: Any, quantizer) -> keras.constraints.Constraint:
+    """QKeras' qlayers.get_constraint: the user's constraint if given (a Clip config included), else a clip to
+    +-max(1, quantizer.max()) (+-1 for a quantizer without a max)."""
     if identifier:
+        if isinstance(identifier, dict) and identifier.get("class_name") == "Clip":
+            return Clip.from_config(dict(identifier.get("config") or {}))
         return keras.constraints.get(identifier)
-    if quantizer is None:
-        return None
     limit = max(1.0, float(quantizer.max())) if hasattr(quantizer, "max") else 1.0
     return Clip(-limit, limit)
+
+
+def weight_constraint(identifier: Any, quantizer) -> keras.constraints.Constraint | None:
+    """The user's constraint if given; otherwise QKeras' default clip for a quantized weight (none when the
+    weight is not quantized)."""
+    if not identifier and quantizer is None:
+        return None
+    return get_constraint(identifier, quantizer)

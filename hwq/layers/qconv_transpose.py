@@ -10,6 +10,26 @@ from keras import ops
 from hwq.layers.qconv_base import QConvMixin
 
 
+def deconv_output_length(input_length: int | None, filter_size: int, padding: str,
+                         output_padding: int | None = None, stride: int = 0, dilation: int = 1) -> int | None:
+    """The length of a transposed convolution's output along one axis (QKeras' qconvolutional helper, Keras'
+    rule): the input spread `stride` apart, the dilated filter's reach added, less the padding 'same' or 'full'
+    takes; `output_padding`, when given, added to the 'valid' form with the padding subtracted on both sides."""
+    if input_length is None:
+        return None
+    reach = filter_size + (filter_size - 1) * (dilation - 1)
+    if padding not in ("valid", "same", "full"):
+        raise ValueError(f"padding {padding!r}: expected 'valid', 'same' or 'full'")
+    if output_padding is None:
+        if padding == "valid":
+            return input_length * stride + max(reach - stride, 0)
+        if padding == "full":
+            return input_length * stride - (stride + reach - 2)
+        return input_length * stride
+    pad = {"same": reach // 2, "valid": 0, "full": reach - 1}[padding]
+    return (input_length - 1) * stride + reach - 2 * pad + output_padding
+
+
 @keras.saving.register_keras_serializable(package="hwq")
 class QConv2DTranspose(QConvMixin, keras.layers.Conv2DTranspose):
     """activation(conv2d_transpose(inputs, kernel_quantizer(kernel)) + bias_quantizer(bias)).

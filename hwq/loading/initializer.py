@@ -61,13 +61,42 @@ class QInitializer(keras.initializers.Initializer):
                 "quantizer": quantizer}
 
 
-def _initializer(identifier: Any):
-    """Keras 3 and Keras 2 initializer configs, a QInitializer nested in another included."""
+def get_initializer(identifier: Any):
+    """QKeras' qlayers.get_initializer: None, an initializer, its name, or a Keras 3 or Keras 2 config (a
+    QInitializer's included) -> the initializer; ValueError for anything else."""
+    if identifier is None:
+        return None
     if isinstance(identifier, dict) and identifier.get("class_name") == "QInitializer":
         return QInitializer(**_plain_config(identifier))
     if isinstance(identifier, dict):
-        identifier = {k: v for k, v in identifier.items() if k != "__passive_serialization__"}
-    return keras.initializers.get(identifier)
+        return keras.initializers.get({k: v for k, v in identifier.items() if k != "__passive_serialization__"})
+    if isinstance(identifier, str):
+        return keras.initializers.get(identifier)
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"cannot interpret initializer {identifier!r}: expected None, an initializer, its name or "
+                     "its config")
+
+
+def get_auto_range_constraint_initializer(quantizer: Any, constraint: Any, initializer: Any) -> tuple:
+    """QKeras' qlayers helper: (constraint, initializer) for a weight quantized by `quantizer`: the constraint
+    of get_constraint, and the initializer wrapped in a QInitializer that keeps its draw within the quantizer's
+    range (not Ones, Zeros or a QInitializer already, nor for a quantizer whose alpha is a string such as
+    "auto", whose range is only known in training). With no quantizer both come back as given."""
+    from hwq.layers.constraints import get_constraint
+
+    if quantizer is None:
+        return constraint, initializer
+    constraint = get_constraint(constraint, quantizer)
+    initializer = get_initializer(initializer)
+    keep = initializer is None or type(initializer).__name__ in ("Ones", "Zeros", "QInitializer") or \
+        isinstance(getattr(quantizer, "alpha", None), str)
+    return constraint, initializer if keep else QInitializer(initializer, use_scale=True, quantizer=quantizer)
+
+
+def _initializer(identifier: Any):
+    """Keras 3 and Keras 2 initializer configs, a QInitializer nested in another included."""
+    return get_initializer(identifier)
 
 
 def _plain_config(identifier: dict) -> dict:

@@ -1,0 +1,5 @@
+"""qkeras.qdense_batchnorm: a QDense with its batch normalization folded in."""
+
+from hwq.layers import QDenseBatchnorm
+
+__all__ = ["QDenseBatchnorm"]

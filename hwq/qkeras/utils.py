@@ -1,0 +1,15 @@
+"""qkeras.utils: converting, saving and loading quantized models, and their statistics (hwq.utils)."""
+
+from hwq.utils import (
+    extract_model_operations,
+    get_model_sparsity,
+    get_quant_mode,
+    load_qmodel,
+    model_quantize,
+    model_save_quantized_weights,
+    print_qstats,
+    quantized_model_from_json,
+)
+
+__all__ = ["model_quantize", "model_save_quantized_weights", "load_qmodel", "quantized_model_from_json",
+           "print_qstats", "extract_model_operations", "get_model_sparsity", "get_quant_mode"]
