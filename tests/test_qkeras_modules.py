@@ -35,6 +35,7 @@ QKERAS_PROJECT = textwrap.dedent('''
     from qkeras.qtools import run_qtools
     from qkeras.safe_eval import safe_eval
     from qkeras import quantizer_registry
+    from qkeras.codebook import weight_compression
 
     x = x_in = Input((8, 8, 2), name="input")
     x = QConv2D(4, (3, 3), kernel_quantizer=quantized_bits(4, 0, alpha=1), bias_quantizer=quantized_bits(4, 0, alpha=1),
@@ -67,6 +68,9 @@ QKERAS_PROJECT = textwrap.dedent('''
     energy = q.pe(weights_on_memory="sram", activations_on_memory="sram", min_sram_size=8 * 16 * 1024 * 1024,
                   rd_wr_on_io=False)
 
+    kernel = model.get_layer("out").get_weights()[0]
+    index_table, codebook_table = weight_compression(kernel, 2, axis=1, quantizer=quantized_bits(6, 0, alpha=1))
+
     float_x = x_in = Input((6,), name="finput")
     from tensorflow.keras.layers import Dense
     float_model = Model(x_in, Activation("relu", name="frelu")(Dense(4, name="fdense")(float_x)))
@@ -96,6 +100,7 @@ def test_a_qkeras_project_runs_with_its_imports_changed(tmp_path, capsys) -> Non
     assert "Number of operations in model" in capsys.readouterr().out  # print_qstats' report
     assert scope["operations"] and set(scope["operations"]) >= {"conv", "dw", "out"}
     assert scope["energy"]  # qtools' per-layer energy
+    assert scope["index_table"].shape == scope["kernel"].shape and scope["codebook_table"].shape == (3, 4)
     quantized = scope["quantized"]
     assert type(quantized.get_layer("fdense")).__name__ == "QDense"
 
@@ -124,6 +129,8 @@ MODULES = {
                                 "extract_model_operations", "get_operation_type", "get_quant_mode", "print_qstats"]),
     "callbacks": (hwq.utils, ["QNoiseScheduler"]),
     "qtools.run_qtools": (importlib.import_module("hwq.qtools"), ["QTools"]),
+    "codebook": (importlib.import_module("hwq.codebook"), ["weight_compression", "activation_compression",
+                                                            "create_in_out_table", "two_tier_embedding_compression"]),
 }
 
 
