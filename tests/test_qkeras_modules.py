@@ -129,6 +129,8 @@ MODULES = {
                                 "extract_model_operations", "get_operation_type", "get_quant_mode", "print_qstats"]),
     "callbacks": (hwq.utils, ["QNoiseScheduler"]),
     "qtools.run_qtools": (importlib.import_module("hwq.qtools"), ["QTools"]),
+    "qrecurrent": (hwq.layers, ["QSimpleRNN", "QSimpleRNNCell", "QLSTM", "QLSTMCell", "QGRU", "QGRUCell",
+                                "QBidirectional"]),
     "codebook": (importlib.import_module("hwq.codebook"), ["weight_compression", "activation_compression",
                                                             "create_in_out_table", "two_tier_embedding_compression"]),
 }
@@ -146,9 +148,9 @@ def test_each_qkeras_module_offers_hwqs_own_objects(module: str) -> None:
 def test_the_package_offers_what_from_qkeras_import_star_gives() -> None:
     import hwq.qkeras as qk
 
-    for name in ["QDense", "quantized_bits", "analyze_accumulator", "create_activation_cache", "safe_eval",
-                 "GetParams", "Registry", "get_constraint", "get_initializer", "get_auto_range_constraint_initializer",
-                 "deconv_output_length", "QInitializer"]:
+    for name in ["QDense", "QLSTM", "QBidirectional", "quantized_bits", "analyze_accumulator",
+                 "create_activation_cache", "safe_eval", "GetParams", "Registry", "get_constraint", "get_initializer",
+                 "get_auto_range_constraint_initializer", "deconv_output_length", "QInitializer"]:
         assert name in qk.__all__ and hasattr(qk, name), name
 
 
