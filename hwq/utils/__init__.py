@@ -1,6 +1,8 @@
 """QKeras' model utilities for hwq models: quantizing float models, exporting quantized weights,
-loading, statistics and the quantization-noise schedule."""
+loading, cloning, statistics, debugging dumps and the quantization-noise schedule."""
 
+from hwq.utils.clone import clone_model
+from hwq.utils.debug import REGISTERED_LAYERS, print_model_sparsity, quantized_model_debug, quantized_model_dump
 from hwq.utils.io import load_qmodel, quantized_model_from_json
 from hwq.utils.noise import QNoiseScheduler
 from hwq.utils.qstats import extract_model_operations, get_model_sparsity, get_quant_mode, print_qstats
@@ -8,4 +10,6 @@ from hwq.utils.quantize import model_quantize
 from hwq.utils.quantized_weights import model_save_quantized_weights
 
 __all__ = ["model_quantize", "model_save_quantized_weights", "load_qmodel", "quantized_model_from_json",
-           "print_qstats", "extract_model_operations", "get_model_sparsity", "get_quant_mode", "QNoiseScheduler"]
+           "print_qstats", "extract_model_operations", "get_model_sparsity", "get_quant_mode", "QNoiseScheduler",
+           "clone_model", "print_model_sparsity", "quantized_model_debug", "quantized_model_dump",
+           "REGISTERED_LAYERS"]

@@ -150,7 +150,7 @@ def get_model_sparsity(model: keras.Model, per_layer: bool = False, allow_list=N
     for layer in model.layers:
         if type(layer).__name__ not in allow or not hasattr(layer, "quantizers"):
             continue
-        values = [np.ravel(v) for v in _quantized_weights(layer)]
+        values = [np.ravel(v) for v in quantized_layer_weights(layer)]
         if not values:
             continue
         flat = np.concatenate(values)
@@ -160,7 +160,8 @@ def get_model_sparsity(model: keras.Model, per_layer: bool = False, allow_list=N
     return (total, layers) if per_layer else total
 
 
-def _quantized_weights(layer) -> list[np.ndarray]:
+def quantized_layer_weights(layer) -> list[np.ndarray]:
+    """The layer's weights, each through its quantizer (layer.get_quantizers(), in order) when it has one."""
     weights = layer.get_weights()
     quantizers = list(layer.get_quantizers()) if hasattr(layer, "get_quantizers") else []
     out = []
