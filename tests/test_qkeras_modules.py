@@ -131,6 +131,7 @@ MODULES = {
     "qtools.run_qtools": (importlib.import_module("hwq.qtools"), ["QTools"]),
     "qrecurrent": (hwq.layers, ["QSimpleRNN", "QSimpleRNNCell", "QLSTM", "QLSTMCell", "QGRU", "QGRUCell",
                                 "QBidirectional"]),
+    "qmac": (hwq.layers, ["QScaleShift"]),
     "codebook": (importlib.import_module("hwq.codebook"), ["weight_compression", "activation_compression",
                                                             "create_in_out_table", "two_tier_embedding_compression"]),
 }

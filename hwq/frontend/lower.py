@@ -23,6 +23,7 @@ from hwq.frontend.qactivation import lower_qactivation
 from hwq.frontend.qdense import lower_qdense
 from hwq.frontend.reshaping import lower_flatten, lower_permute, lower_reshape
 from hwq.frontend.resizing import lower_cropping, lower_upsampling, lower_zero_padding
+from hwq.frontend.scale_shift import lower_scale_shift
 from hwq.ir import Graph, Value, legal_identifier
 from hwq.ir.build import make_node
 from hwq.passes import run_pipeline
@@ -74,6 +75,7 @@ LOWERINGS: dict[str, Callable[[LoweringContext, object, list[Value]], Value]] = 
     "UpSampling1D": lower_upsampling,
     "UpSampling2D": lower_upsampling,
     "QBatchNormalization": lower_batchnorm,
+    "QScaleShift": lower_scale_shift,
 }
 
 InputType = str | FixedType | dict[str, str | FixedType] | None

@@ -15,6 +15,7 @@ from hwq.layers.qfolded_dense import QDenseBatchnorm
 from hwq.layers.qgru import QGRU, QGRUCell
 from hwq.layers.qlstm import QLSTM, QLSTMCell
 from hwq.layers.qpooling import QAveragePooling2D, QGlobalAveragePooling2D
+from hwq.layers.qscale_shift import QScaleShift
 from hwq.layers.qseparable import QMobileNetSeparableConv2D, QSeparableConv1D, QSeparableConv2D
 from hwq.layers.qsimple_rnn import QSimpleRNN, QSimpleRNNCell
 
@@ -23,5 +24,5 @@ __all__ = [
     "QConv1D", "QConv2D", "QDepthwiseConv2D", "QSeparableConv1D", "QSeparableConv2D", "QMobileNetSeparableConv2D",
     "QConv2DTranspose", "QAveragePooling2D", "QGlobalAveragePooling2D", "QBatchNormalization",
     "QDenseBatchnorm", "QConv2DBatchnorm", "QDepthwiseConv2DBatchnorm", "QAdaptiveActivation",
-    "QSimpleRNN", "QSimpleRNNCell", "QLSTM", "QLSTMCell", "QGRU", "QGRUCell", "QBidirectional",
+    "QSimpleRNN", "QSimpleRNNCell", "QLSTM", "QLSTMCell", "QGRU", "QGRUCell", "QBidirectional", "QScaleShift",
 ]

@@ -10,7 +10,7 @@ import keras
 from keras import ops
 
 from hwq.layers import recurrent as rq
-from hwq.layers.common import serialize_activation
+from hwq.layers.common import optional_activation, serialize_activation
 
 
 @keras.saving.register_keras_serializable(package="hwq")
@@ -23,8 +23,8 @@ class QLSTMCell(keras.layers.LSTMCell):
                  bias_quantizer=None, state_quantizer=None, dropout: float = 0.0, recurrent_dropout: float = 0.0,
                  implementation: int = 1, seed=None, **kwargs) -> None:
         rq.cell_quantizers(self, kernel_quantizer, recurrent_quantizer, bias_quantizer, state_quantizer)
-        super().__init__(units, activation=rq.optional_activation(activation),
-                         recurrent_activation=rq.optional_activation(recurrent_activation), use_bias=use_bias,
+        super().__init__(units, activation=optional_activation(activation),
+                         recurrent_activation=optional_activation(recurrent_activation), use_bias=use_bias,
                          kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
                          bias_initializer=bias_initializer, unit_forget_bias=unit_forget_bias,
                          kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,

@@ -9,7 +9,7 @@ import keras
 from keras import ops
 
 from hwq.layers import recurrent as rq
-from hwq.layers.common import serialize_activation
+from hwq.layers.common import optional_activation, serialize_activation
 
 
 @keras.saving.register_keras_serializable(package="hwq")
@@ -21,7 +21,7 @@ class QSimpleRNNCell(keras.layers.SimpleRNNCell):
                  bias_quantizer=None, state_quantizer=None, dropout: float = 0.0, recurrent_dropout: float = 0.0,
                  seed=None, **kwargs) -> None:
         rq.cell_quantizers(self, kernel_quantizer, recurrent_quantizer, bias_quantizer, state_quantizer)
-        super().__init__(units, activation=rq.optional_activation(activation), use_bias=use_bias,
+        super().__init__(units, activation=optional_activation(activation), use_bias=use_bias,
                          kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
                          bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
                          recurrent_regularizer=recurrent_regularizer, bias_regularizer=bias_regularizer,

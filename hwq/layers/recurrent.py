@@ -14,7 +14,7 @@ from typing import Any
 
 import keras
 
-from hwq.layers.common import apply, internal_quantizer, resolve_activation, serialize_quantizer
+from hwq.layers.common import apply, internal_quantizer, serialize_quantizer
 from hwq.layers.constraints import weight_constraint
 
 RNN_ARGUMENTS = ("return_sequences", "return_state", "go_backwards", "stateful", "unroll", "zero_output_for_mask")
@@ -37,11 +37,6 @@ def constraints(cell, use_bias: bool, kernel_constraint, recurrent_constraint, b
             "recurrent_constraint": weight_constraint(recurrent_constraint, cell.recurrent_quantizer_internal),
             "bias_constraint": (weight_constraint(bias_constraint, cell.bias_quantizer_internal) if use_bias
                                 else bias_constraint)}
-
-
-def optional_activation(identifier: Any):
-    """A cell's activation: None stays None (no activation), anything else as the feed-forward layers take it."""
-    return None if identifier is None else resolve_activation(identifier)
 
 
 def quantized_weights(cell, training) -> tuple:
