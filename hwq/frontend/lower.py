@@ -21,6 +21,7 @@ from hwq.frontend.merge import (
 from hwq.frontend.pooling import lower_average_pool, lower_global_pool, lower_max_pool
 from hwq.frontend.qactivation import lower_qactivation
 from hwq.frontend.qdense import lower_qdense
+from hwq.frontend.recurrent import lower_bidirectional, lower_rnn
 from hwq.frontend.reshaping import lower_flatten, lower_permute, lower_reshape
 from hwq.frontend.resizing import lower_cropping, lower_upsampling, lower_zero_padding
 from hwq.frontend.scale_shift import lower_scale_shift
@@ -76,6 +77,10 @@ LOWERINGS: dict[str, Callable[[LoweringContext, object, list[Value]], Value]] = 
     "UpSampling2D": lower_upsampling,
     "QBatchNormalization": lower_batchnorm,
     "QScaleShift": lower_scale_shift,
+    "QSimpleRNN": lower_rnn,
+    "QGRU": lower_rnn,
+    "QLSTM": lower_rnn,
+    "QBidirectional": lower_bidirectional,
 }
 
 InputType = str | FixedType | dict[str, str | FixedType] | None
