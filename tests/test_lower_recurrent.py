@@ -3,7 +3,7 @@ by lower(), equal across Keras, simulate, both C simulations and Verilog (0 mism
 is refused naming the layer.
 
 Weights, inputs and states are quantized (state_quantizer on), so Keras' float32 forward is exact and equality
-is exact. The GRU's Verilator build takes minutes: it runs with --sweep.
+is exact.
 """
 
 from __future__ import annotations
@@ -71,8 +71,8 @@ def test_c_simulations_equal_simulate(kind: str, tmp_path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.xdist_group("verilator")
-@pytest.mark.parametrize("kind", ["simple_sequences_backwards", "bidirectional_simple_sum", "lstm_sequences",
-                                  pytest.param("gru", marks=pytest.mark.sweep)])
+@pytest.mark.parametrize("kind", ["simple_sequences_backwards", "bidirectional_simple_sum", "lstm_sequences", "gru",
+                                  "gru_reset_after_sequences"])
 def test_verilog_equals_simulate(kind: str, tmp_path) -> None:
     _, graph, x, y = _lowered(kind)
     assert np.array_equal(hwq.emit(graph, tmp_path / "v", backend="verilog").predict(x), y)

@@ -26,6 +26,7 @@ from hwq.ir.build import (
     table_inputs,
     table_node,
 )
+from hwq.ir.ops.table import prints_as_thresholds, run_starts
 from hwq.sim import simulate, simulate_mantissas
 
 KINDS = ("staircase", "saturating", "random", "constant", "blocks")
@@ -346,3 +347,23 @@ def test_verilog_equals_simulate_on_every_input(tmp_path: Path) -> None:
     inputs = [_every_mantissa(g, n) for g in graphs]
     for (graph, outputs), m, got in zip(cases, inputs, run_bundle(graphs, inputs, tmp_path), strict=True):
         _check_graph_outputs(graph, outputs, m, got, "verilog")
+
+
+def test_run_starts_and_the_printed_form() -> None:
+    assert run_starts([5, 5, 7, 7, 7, 2]) == [0, 2, 5] and run_starts([1]) == [0]
+    staircase = np.repeat(np.arange(8), 100)  # 8 runs over 800 entries: 7 comparisons against 700 ROM lines
+    assert prints_as_thresholds(staircase)
+    scattered = np.random.default_rng(0).integers(0, 8, 800)
+    assert not prints_as_thresholds(scattered) and not prints_as_thresholds([3])
+
+
+def test_verilog_prints_staircases_as_comparisons_and_scattered_tables_as_roms(tmp_path: Path) -> None:
+    """Both forms appear among the printer cases, so the every-input Verilog test above covers both."""
+    forms = set()
+    for graph, _ in _backend_graphs():
+        if graph.name == "chain":
+            continue
+        prj = emit_verilog(graph, tmp_path / graph.name)
+        rtl = next(p for p in prj.sources if p.stem.endswith("_t")).read_text()
+        forms.add("thresholds" if "if (k >=" in rtl else "rom" if "case (" in rtl else "constant")
+    assert {"thresholds", "rom"} <= forms, forms

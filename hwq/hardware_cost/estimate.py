@@ -10,7 +10,8 @@ chains): a fully parallel, combinational datapath whose result is registered onc
   one signed power of two (one copy, no adder), 'mult' weights need one copy per set bit.
   With DSP inference, every product by a constant that is not a power of two would take a DSP48.
 - quantize: per element, a rounding incrementer over the kept bits, then a saturation compare and
-  an output multiplexer; relu: one LUT per output bit; table: a ROM, one LUT per output bit per 64
+  an output multiplexer; relu: one LUT per output bit; table: LUTS_PER_THRESHOLD per run boundary when printed
+  as thresholds, else a ROM, one LUT per output bit per 64
   entries; add/subtract: an adder tree per element; multiply: an array multiplier per element (one
   LUT per partial-product bit) or DSP48 blocks; reshape, transpose, scale and concatenate: wiring.
 - COSTS maps every op to its model; a new op adds one entry.
@@ -40,6 +41,7 @@ from hwq.fixed import FixedType, Overflow
 from hwq.fixed.integers import is_power_of_two, wrap_signed
 from hwq.hardware_cost.adders import Addend, constant_product, tree_cost
 from hwq.ir import Graph, Node, get_op
+from hwq.ir.ops.table import prints_as_thresholds, run_starts
 
 LUTS_PER_ADDER_BIT = 1.0  # a carry-chain adder: one LUT per bit
 LUTS_PER_ROUND_BIT = 1.0  # rounding: an incrementer over the kept bits
@@ -47,6 +49,7 @@ LUTS_PER_SATURATE_BIT = 1.0  # clamping: one LUT per output bit (plus the compar
 # a shift-add program in its excess form: one LUT per bit where an adder's two words overlap (hwq.scalar.excess:
 # above the narrower word the carry chain needs none, a constant or a complement none)
 LUTS_PER_OVERLAP_BIT = 1.0
+LUTS_PER_THRESHOLD = 3.5  # a table printed as thresholds: Yosys took 2.4-4.2 per comparison on tanh tables
 
 
 @dataclass
@@ -277,6 +280,10 @@ def _quantize_luts(src: FixedType, dst: FixedType) -> int:
 
 def _table(node: Node, xs: list[FixedType], dsp: bool) -> NodeEstimate:
     entries = node.params["table"].shape[0]
+    if prints_as_thresholds(node.params["table"].mantissa):
+        thresholds = len(run_starts(node.params["table"].mantissa)) - 1
+        luts = math.ceil(node.output.size * thresholds * LUTS_PER_THRESHOLD)
+        return NodeEstimate(node.name, node.op, luts, 0, 0, 0, 1)
     index_bits = max(1, math.ceil(math.log2(max(entries, 2))))
     per_bit = 1 if index_bits <= 6 else 2 ** (index_bits - 6) + 2 ** (index_bits - 6) // 2
     luts = 0 if entries == 1 else node.output.size * node.output.type.width * per_bit

@@ -40,6 +40,29 @@ class CompressedTable:
         return {"index_shift": self.index_shift, "index_lo": self.index_lo, "index_hi": self.index_hi}
 
 
+THRESHOLDS_PER_LISTED_ENTRY = 4  # a threshold (a comparison and a mux) costs about four ROM lines
+SMALL_ROM_ENTRIES = 256  # up to this many entries a ROM is a few LUTs per output bit: no thresholds
+
+
+def run_starts(entries) -> list[int]:
+    """The indices where a run of equal entries starts (0 first): a table is its first entry, replaced at each
+    later run's start by that run's entry, so a staircase of few steps over many entries needs few comparisons."""
+    e = np.asarray(entries)
+    return [0, *(int(j) + 1 for j in np.flatnonzero(e[1:] != e[:-1]))]
+
+
+def prints_as_thresholds(entries) -> bool:
+    """Whether a backend should print the table as comparisons against its runs' starts rather than a ROM: when
+    the ROM would be more than a few LUTs per output bit and the runs are few next to the entries it would list
+    (all but the most common one). Measured with Yosys on quantized_tanh tables over 12-14 bits: 154-232 LUTs as
+    thresholds where the ROM's estimate is 288-1,152, and Verilator builds a GRU of 8 steps in 5 s, not 171."""
+    e = np.asarray(entries)
+    if len(e) <= SMALL_ROM_ENTRIES:
+        return False
+    listed = len(e) - int(np.max(np.unique(e, return_counts=True)[1]))
+    return THRESHOLDS_PER_LISTED_ENTRY * (len(run_starts(e)) - 1) < listed
+
+
 def table_inputs(t: FixedType) -> np.ndarray:
     """Every mantissa of t, smallest first (int64): the inputs a frontend evaluates the curve on."""
     if t.width > MAX_TABLE_INPUT_BITS:

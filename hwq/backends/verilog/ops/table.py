@@ -10,13 +10,14 @@ Elements are wired with constant slices, so the module has no arithmetic at all.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from hwq.backends.verilog.expr import element, signed_literal, unsigned_literal
 from hwq.backends.verilog.ops.base import NodeView, input_buses, output_bus
 from hwq.fixed import ap_spelling
 from hwq.ir import Node, Value
+from hwq.ir.ops.table import prints_as_thresholds, run_starts
 
 
 @dataclass
@@ -38,6 +39,7 @@ class TableView(NodeView):
     clamp: str  # k brought into [lo, hi], or "" when it never leaves that range
     items: list[CaseItem]
     default: str
+    thresholds: list[CaseItem] = field(default_factory=list)  # the runs' starts, when printed as comparisons
 
 
 def table_view(node: Node, module: str, inputs: list[Value]) -> TableView:
@@ -57,6 +59,15 @@ def table_view(node: Node, module: str, inputs: list[Value]) -> TableView:
     top = f"xi[{src.width - 1}:{s}]" if src.width - 1 > s else f"xi[{s}]"
     k_expr = top if src.signed else f"{{1'b0, {top}}}"
     clamp = _clamp(lo if lo > src.min_mantissa >> s else None, hi if hi < src.max_mantissa >> s else None, k_width)
+    if prints_as_thresholds(entries):
+        # a staircase: the first entry, replaced at each later run's start; below lo and above hi the first and
+        # last runs go on, which is the clamp
+        starts = run_starts(entries)
+        thresholds = [CaseItem(signed_literal(lo + j, k_width), words[j]) for j in starts[1:]]
+        comment.append(f"k = mantissa >> {s} (the input's top {src.width - s} bits); {len(entries)} entries in "
+                       f"{len(starts)} runs: the first entry, replaced at each later run's start")
+        return TableView(module, comment, *ports, n, src.width, dst.width, elements, "", k_width, k_expr, "", [],
+                         words[0], thresholds)
     default = Counter(words).most_common(1)[0][0]  # the fewest case lines
     items = [CaseItem(signed_literal(lo + j, k_width), w) for j, w in enumerate(words) if w != default]
     comment.append(f"k = mantissa >> {s} (the input's top {src.width - s} bits), clamped to [{lo}, {hi}]; "
