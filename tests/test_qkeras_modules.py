@@ -132,6 +132,8 @@ MODULES = {
     "qrecurrent": (hwq.layers, ["QSimpleRNN", "QSimpleRNNCell", "QLSTM", "QLSTMCell", "QGRU", "QGRUCell",
                                 "QBidirectional"]),
     "qmac": (hwq.layers, ["QScaleShift"]),
+    "bn_folding_utils": (importlib.import_module("hwq.utils.unfold"), ["unfold_model",
+                                                                        "convert_folded_layer_to_unfolded"]),
     "codebook": (importlib.import_module("hwq.codebook"), ["weight_compression", "activation_compression",
                                                             "create_in_out_table", "two_tier_embedding_compression"]),
 }
