@@ -109,6 +109,9 @@ def _fitted(values: np.ndarray, bits: int, quantizer: Any):
         from sklearn.cluster import KMeans
     except ImportError:  # an optional dependency: name the package that brings it
         raise ImportError("codebook compression needs scikit-learn (pip install 'hwq[study]')") from None
+    if len(values) < 2 ** bits:
+        raise ValueError(f"a codebook of 2**{bits} values needs at least {2 ** bits} values to cluster, got "
+                         f"{len(values)} (a slice along `axis` is too small: fewer bits, or another axis)")
     km = KMeans(2 ** bits, n_init=10, random_state=SEED).fit(np.asarray(values, dtype=np.float64))
     centres = km.cluster_centers_
     if quantizer is not None:

@@ -104,3 +104,5 @@ def test_two_tier_embedding_compression_gives_each_row_its_own_indices() -> None
 def test_bits_out_of_range_are_refused() -> None:
     with pytest.raises(ValueError, match="1 <= bits <= 8"):
         weight_compression(np.zeros((2, 4)), 9)
+    with pytest.raises(ValueError, match="needs at least 4 values to cluster, got 3"):
+        weight_compression(np.zeros((3, 16)), 2, axis=1)

@@ -122,7 +122,7 @@ class _Weights:
 
 def _simple_step(ctx, layer, w: _Weights, name: str, x: Value, states):
     h = _read(ctx, layer, name, states[0]) if states else None
-    out = _act(ctx, layer, layer.cell.activation, w.gate(ctx, name, x, h, 0))
+    out = lower_activation(ctx, layer, layer.cell.activation, w.gate(ctx, name, x, h, 0))
     return out, [out]
 
 
@@ -130,12 +130,12 @@ def _lstm_step(ctx, layer, w: _Weights, name: str, x: Value, states):
     cell = layer.cell
     h, c = (_read(ctx, layer, f"{name}_{k}", s) for k, s in zip("hc", states, strict=True)) if states else (None, None)
     i, f, g, o = (w.gate(ctx, f"{name}_{k}", x, h, n) for n, k in enumerate("ifco"))
-    i, f, o = (_act(ctx, layer, cell.recurrent_activation, v) for v in (i, f, o))
-    g = _act(ctx, layer, cell.activation, g)
+    i, f, o = (lower_activation(ctx, layer, cell.recurrent_activation, v) for v in (i, f, o))
+    g = lower_activation(ctx, layer, cell.activation, g)
     new_c = _mul(ctx, layer, f"{name}_ig", [i, g])
     if c is not None:
         new_c = _add(ctx, layer, f"{name}_c", [_mul(ctx, layer, f"{name}_fc", [f, c]), new_c])
-    new_h = _mul(ctx, layer, f"{name}_h", [o, _act(ctx, layer, cell.activation, new_c)])
+    new_h = _mul(ctx, layer, f"{name}_h", [o, lower_activation(ctx, layer, cell.activation, new_c)])
     return new_h, [new_h, new_c]
 
 
@@ -143,7 +143,7 @@ def _gru_step(ctx, layer, w: _Weights, name: str, x: Value, states):
     cell = layer.cell
     h = _read(ctx, layer, name, states[0]) if states else None
     reset_row = 1 if cell.reset_after and cell.use_bias else None
-    z, r = (_act(ctx, layer, cell.recurrent_activation, w.gate(ctx, f"{name}_{k}", x, h, n, reset_row))
+    z, r = (lower_activation(ctx, layer, cell.recurrent_activation, w.gate(ctx, f"{name}_{k}", x, h, n, reset_row))
             for n, k in enumerate("zr"))
     units = cell.units
     cols = slice(2 * units, 3 * units)
@@ -162,7 +162,7 @@ def _gru_step(ctx, layer, w: _Weights, name: str, x: Value, states):
         # a zero state still meets the recurrent bias: r * (0 @ R + b_rec) = r * b_rec
         bias = _constant_row(ctx, layer, f"{name}_hb", w.bias_slice(cols, reset_row), x)
         candidate = _add(ctx, layer, f"{name}_cand", [candidate, _mul(ctx, layer, f"{name}_rh", [r, bias])])
-    candidate = _act(ctx, layer, cell.activation, candidate)
+    candidate = lower_activation(ctx, layer, cell.activation, candidate)
     one_minus_z = _affine(ctx, layer, f"{name}_1mz", z, -1, 1)
     new_h = _mul(ctx, layer, f"{name}_hc", [one_minus_z, candidate])
     if h is not None:
@@ -172,11 +172,7 @@ def _gru_step(ctx, layer, w: _Weights, name: str, x: Value, states):
 
 def _read(ctx, layer, name: str, state: Value) -> Value:
     """The state as the next step reads it: through the state quantizer, if any."""
-    return _act(ctx, layer, layer.cell.state_quantizer_internal, state)
-
-
-def _act(ctx, layer, fn, x: Value) -> Value:
-    return lower_activation(ctx, layer, fn, x)
+    return lower_activation(ctx, layer, layer.cell.state_quantizer_internal, state)
 
 
 def _add(ctx, layer, name: str, xs: list[Value]) -> Value:

@@ -11,7 +11,7 @@ import keras
 from keras import ops
 
 from hwq.layers import recurrent as rq
-from hwq.layers.common import optional_activation, serialize_activation
+from hwq.layers.common import optional_activation
 
 
 @keras.saving.register_keras_serializable(package="hwq")
@@ -38,11 +38,7 @@ class QGRUCell(keras.layers.GRUCell):
         nested = isinstance(states, (list, tuple))
         h = rq.read_state(self, states[0] if nested else states, training)
         kernel, recurrent, bias = rq.quantized_weights(self, training)
-        dp_mask = self.get_dropout_mask(inputs)
-        rec_dp_mask = self.get_recurrent_dropout_mask(h)
-        if training and 0.0 < self.dropout < 1.0:
-            inputs = inputs * dp_mask
-        h_read = h * rec_dp_mask if training and 0.0 < self.recurrent_dropout < 1.0 else h
+        inputs, h_read = rq.dropped(self, inputs, h, training)
         input_bias, recurrent_bias = (None, None) if bias is None else \
             (bias[0], bias[1]) if self.reset_after else (bias, None)
         x = ops.matmul(inputs, kernel)
@@ -67,22 +63,13 @@ class QGRUCell(keras.layers.GRUCell):
         return h, [h] if nested else h
 
     def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        for name in ("activation", "recurrent_activation"):
-            fn = getattr(self, name)
-            config[name] = None if fn is None else serialize_activation(fn)
-        config["implementation"] = self.implementation
-        config.update(rq.quantizer_config(self))
-        return config
+        return rq.cell_config(self, super().get_config())
 
 
-@rq.read_through
+@rq.reads_through("recurrent_activation", "implementation", "reset_after")
 @keras.saving.register_keras_serializable(package="hwq")
 class QGRU(rq.QRNN):
     """A Keras RNN over QGRUCell; its arguments are the cell's and the RNN's (return_sequences, ...)."""
 
     cell_class = QGRUCell
 
-
-for _name in ("recurrent_activation", "implementation", "reset_after"):
-    setattr(QGRU, _name, property(lambda self, n=_name: getattr(self.cell, n)))

@@ -10,7 +10,7 @@ import keras
 from keras import ops
 
 from hwq.layers import recurrent as rq
-from hwq.layers.common import optional_activation, serialize_activation
+from hwq.layers.common import optional_activation
 
 
 @keras.saving.register_keras_serializable(package="hwq")
@@ -37,12 +37,7 @@ class QLSTMCell(keras.layers.LSTMCell):
     def call(self, inputs, states, training=False):
         h, c = (rq.read_state(self, s, training) for s in states[:2])
         kernel, recurrent, bias = rq.quantized_weights(self, training)
-        dp_mask = self.get_dropout_mask(inputs)
-        rec_dp_mask = self.get_recurrent_dropout_mask(h)
-        if training and 0.0 < self.dropout < 1.0:
-            inputs = inputs * dp_mask
-        if training and 0.0 < self.recurrent_dropout < 1.0:
-            h = h * rec_dp_mask
+        inputs, h = rq.dropped(self, inputs, h, training)
         z = ops.matmul(inputs, kernel) + ops.matmul(h, recurrent)
         if bias is not None:
             z = z + bias
@@ -53,22 +48,13 @@ class QLSTMCell(keras.layers.LSTMCell):
         return h, [h, c]
 
     def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        for name in ("activation", "recurrent_activation"):
-            fn = getattr(self, name)
-            config[name] = None if fn is None else serialize_activation(fn)
-        config["implementation"] = self.implementation
-        config.update(rq.quantizer_config(self))
-        return config
+        return rq.cell_config(self, super().get_config())
 
 
-@rq.read_through
+@rq.reads_through("recurrent_activation", "implementation", "unit_forget_bias")
 @keras.saving.register_keras_serializable(package="hwq")
 class QLSTM(rq.QRNN):
     """A Keras RNN over QLSTMCell; its arguments are the cell's and the RNN's (return_sequences, ...)."""
 
     cell_class = QLSTMCell
 
-
-for _name in ("recurrent_activation", "implementation", "unit_forget_bias"):
-    setattr(QLSTM, _name, property(lambda self, n=_name: getattr(self.cell, n)))

@@ -9,7 +9,7 @@ import keras
 from keras import ops
 
 from hwq.layers import recurrent as rq
-from hwq.layers.common import optional_activation, serialize_activation
+from hwq.layers.common import optional_activation
 
 
 @keras.saving.register_keras_serializable(package="hwq")
@@ -32,12 +32,7 @@ class QSimpleRNNCell(keras.layers.SimpleRNNCell):
         nested = isinstance(states, (list, tuple))
         previous = rq.read_state(self, states[0] if nested else states, training)
         kernel, recurrent, bias = rq.quantized_weights(self, training)
-        dp_mask = self.get_dropout_mask(sequence)
-        rec_dp_mask = self.get_recurrent_dropout_mask(previous)
-        if training and dp_mask is not None:
-            sequence = sequence * dp_mask
-        if training and rec_dp_mask is not None:
-            previous = previous * rec_dp_mask
+        sequence, previous = rq.dropped(self, sequence, previous, training)
         h = ops.matmul(sequence, kernel)
         if bias is not None:
             h = ops.add(h, bias)
@@ -47,13 +42,10 @@ class QSimpleRNNCell(keras.layers.SimpleRNNCell):
         return output, [output] if nested else output
 
     def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        config["activation"] = None if self.activation is None else serialize_activation(self.activation)
-        config.update(rq.quantizer_config(self))
-        return config
+        return rq.cell_config(self, super().get_config())
 
 
-@rq.read_through
+@rq.reads_through()
 @keras.saving.register_keras_serializable(package="hwq")
 class QSimpleRNN(rq.QRNN):
     """A Keras RNN over QSimpleRNNCell; its arguments are the cell's and the RNN's (return_sequences, ...)."""

@@ -14,7 +14,7 @@ from typing import Any
 
 import keras
 
-from hwq.layers.common import apply, internal_quantizer, serialize_quantizer
+from hwq.layers.common import apply, internal_quantizer, serialize_activation, serialize_quantizer
 from hwq.layers.constraints import weight_constraint
 
 RNN_ARGUMENTS = ("return_sequences", "return_state", "go_backwards", "stateful", "unroll", "zero_output_for_mask")
@@ -49,6 +49,28 @@ def quantized_weights(cell, training) -> tuple:
 
 def read_state(cell, state, training):
     return apply(cell.state_quantizer_internal, state, training)
+
+
+def dropped(cell, inputs, state, training) -> tuple:
+    """(inputs, state) with the cell's dropout masks applied when training (Keras' masks, one per call)."""
+    if training and 0.0 < cell.dropout < 1.0:
+        inputs = inputs * cell.get_dropout_mask(inputs)
+    if training and 0.0 < cell.recurrent_dropout < 1.0:
+        state = state * cell.get_recurrent_dropout_mask(state)
+    return inputs, state
+
+
+def cell_config(cell, config: dict[str, Any]) -> dict[str, Any]:
+    """A cell's config from Keras' one: its activations as hwq serializes them (quantizers included), QKeras'
+    `implementation` where the cell keeps one, and the four quantizers."""
+    for name in ("activation", "recurrent_activation"):
+        if hasattr(cell, name):
+            fn = getattr(cell, name)
+            config[name] = None if fn is None else serialize_activation(fn)
+    if hasattr(cell, "implementation"):
+        config["implementation"] = cell.implementation
+    config.update(quantizer_config(cell))
+    return config
 
 
 def quantizer_config(cell) -> dict[str, Any]:
@@ -108,8 +130,12 @@ CELL_ATTRIBUTES = ("units", "activation", "use_bias", "kernel_initializer", "rec
                    *(f"{name}_quantizer{suffix}" for name in QUANTIZED for suffix in ("", "_internal")))
 
 
-def read_through(layer_class: type, names: tuple[str, ...] = ()) -> type:
+def reads_through(*names: str):
     """Class decorator: the layer's QKeras accessors (CELL_ATTRIBUTES and `names`) read the cell's attributes."""
-    for name in (*CELL_ATTRIBUTES, *names):
-        setattr(layer_class, name, property(lambda self, n=name: getattr(self.cell, n)))
-    return layer_class
+
+    def decorate(layer_class: type) -> type:
+        for name in (*CELL_ATTRIBUTES, *names):
+            setattr(layer_class, name, property(lambda self, n=name: getattr(self.cell, n)))
+        return layer_class
+
+    return decorate

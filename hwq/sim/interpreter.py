@@ -36,7 +36,7 @@ def simulate(graph: Graph, x: Batch) -> np.ndarray | list[np.ndarray]:
     """
     graph.validate()
     keep_freed_memory()
-    xs = [_floats(a) for a in as_batch_list(graph, x)]
+    xs = [np.asarray(a) for a in as_batch_list(graph, x)]  # quantize() reads float32, float64 or any numbers
     batch = _batch_size(graph, xs)
     flat = [_flat(graph, v, a, batch) for v, a in zip(graph.inputs, xs, strict=True)]
     outs = _chunked(graph, flat, batch)
@@ -149,12 +149,6 @@ def _run(graph, m_in: list[np.ndarray]) -> list[np.ndarray]:
             if last_read[name] == k and name not in keep:
                 del env[name]
     return [env[name] for name in graph.outputs]
-
-
-def _floats(a) -> np.ndarray:
-    """Float inputs as they are (float32 or float64: quantize() converts chunk by chunk), anything else float64."""
-    a = np.asarray(a)
-    return a if a.dtype in (np.float32, np.float64) else a.astype(np.float64)
 
 
 def _batch_size(graph, arrays: list[np.ndarray]) -> int:
