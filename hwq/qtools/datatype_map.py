@@ -45,21 +45,6 @@ class LayerTypes:
     accumulator: QType | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def to_json(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"layer_type": self.class_name,
-                             "input_quantizer_list": [t.to_json() for t in self.input_types],
-                             "output_quantizer": self.output_type.to_json((None, *self.output_shape))}
-        if self.weight_type is not None:
-            d["weight_quantizer"] = self.weight_type.to_json(self.weight_shape)
-        if self.bias_type is not None:
-            d["bias_quantizer"] = self.bias_type.to_json(self.bias_shape)
-        if self.multiplier is not None:
-            d["multiplier"] = self.multiplier.to_json()
-        if self.accumulator is not None:
-            d["accumulator"] = self.accumulator.to_json(op_type="add")
-        d["operation_count"] = int(self.operation_count)
-        return d
-
 
 @dataclass(frozen=True)
 class MapSettings:
@@ -67,18 +52,20 @@ class MapSettings:
     keras_quantizer: Any = None
     keras_accumulator: Any = None
     for_reference: bool = False
+    source_quantizer: Any = DEFAULT_SOURCE_QUANTIZER  # of model inputs when none is given
+    interm_quantizer: Any = DEFAULT_INTERM_QUANTIZER  # of Keras layers when keras_quantizer/accumulator are not
 
     def weight_default(self) -> QType:
-        return qtype_of(self.keras_quantizer or DEFAULT_INTERM_QUANTIZER)
+        return qtype_of(self.keras_quantizer or self.interm_quantizer)
 
     def interm_default(self) -> QType:
-        return qtype_of(self.keras_accumulator or DEFAULT_INTERM_QUANTIZER)
+        return qtype_of(self.keras_accumulator or self.interm_quantizer)
 
 
-def source_types(model, source_quantizers: Any) -> list[QType]:
+def source_types(model, source_quantizers: Any, default: Any = DEFAULT_SOURCE_QUANTIZER) -> list[QType]:
     n = len(model.inputs)
     if source_quantizers is None:
-        return [qtype_of(DEFAULT_SOURCE_QUANTIZER)] * n
+        return [qtype_of(default)] * n
     if not isinstance(source_quantizers, list | tuple):
         return [qtype_of(source_quantizers)] * n
     if len(source_quantizers) != n:
@@ -89,8 +76,8 @@ def source_types(model, source_quantizers: Any) -> list[QType]:
 
 def datatype_map(model, source_quantizers: Any = None, settings: MapSettings = MapSettings()) -> dict[str, LayerTypes]:
     """Every layer but the input layers, in model order."""
-    types: dict[int, QType] = {id(t): q for t, q in zip(model.inputs, source_types(model, source_quantizers),
-                                                           strict=True)}
+    sources = source_types(model, source_quantizers, settings.source_quantizer)
+    types: dict[int, QType] = {id(t): q for t, q in zip(model.inputs, sources, strict=True)}
     input_ids = {id(t) for t in model.inputs}
     output_ids = {id(t) for t in model.outputs}
     out: dict[str, LayerTypes] = {}

@@ -3,38 +3,48 @@
 from __future__ import annotations
 
 import json
-from math import prod
 from pathlib import Path
 from typing import Any
 
 from hwq.qtools import energy_model as em
-from hwq.qtools.datatype_map import MAC_LAYERS, LayerTypes, MapSettings, datatype_map, source_types
+from hwq.qtools.config_public import config_settings
+from hwq.qtools.datatype_map import LayerTypes, MapSettings, datatype_map, source_types
+from hwq.qtools.interface import map_to_json
+from hwq.qtools.layer_data_type import qkeras_layer_map
+from hwq.qtools.qenergy import energy_estimate
+from hwq.qtools.settings import cfg
 
 
 class QTools:
     """QKeras' QTools interface: `pe()` prices every layer in pJ, `extract_energy_sum()` adds up the
-    parts `include_energy` selects, `qtools_stats_to_json()` writes the data type map."""
+    parts `include_energy` selects, `qtools_stats_to_json()` writes the data type map.
 
-    def __init__(self, model, process: str = "horowitz", source_quantizers: Any = None, is_inference: bool = False,
-                 weights_path: str | None = None, keras_quantizer: Any = None, keras_accumulator: Any = None,
-                 for_reference: bool = False) -> None:
+    As in QKeras, building a QTools first applies `config_public.config_settings` to `settings.cfg`,
+    then reads the default quantizers and (for a process given by name) the energy polynomials from cfg.
+    """
+
+    def __init__(self, model, process: str | em.Process = "horowitz", source_quantizers: Any = None,
+                 is_inference: bool = False, weights_path: str | None = None, keras_quantizer: Any = None,
+                 keras_accumulator: Any = None, for_reference: bool = False,
+                 model_weights_already_quantized: bool = True, hw_weight_dict: dict | None = None) -> None:
+        if hw_weight_dict is not None:
+            raise NotImplementedError("hw_weight_dict (fused batch normalization weights) is not modelled "
+                                      "by hwq's qtools")
         if weights_path is not None:
             model.load_weights(weights_path)
         self._model = model
-        self.process = em.process_named(process)
-        self.source_quantizer_list = source_types(model, source_quantizers)
-        self._settings = MapSettings(is_inference, keras_quantizer, keras_accumulator, for_reference)
-        self._layer_map: dict[str, LayerTypes] = datatype_map(model, source_quantizers, self._settings)
-        self._output_dict = self._to_dict()
+        self.process = _configured_process(process)
+        self._settings = MapSettings(is_inference, keras_quantizer, keras_accumulator, for_reference,
+                                     cfg.default_source_quantizer, cfg.default_interm_quantizer)
+        self.source_quantizer_list = source_types(model, source_quantizers, self._settings.source_quantizer)
+        self._types: dict[str, LayerTypes] = datatype_map(model, source_quantizers, self._settings)
+        self._layer_map = qkeras_layer_map(model, self.source_quantizer_list, self._types)
+        self._output_dict = map_to_json(self._layer_map)
 
     @property
     def layer_map(self) -> dict[str, LayerTypes]:
-        return self._layer_map
-
-    def _to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"source_quantizers": [q.to_json() for q in self.source_quantizer_list]}
-        d.update({name: entry.to_json() for name, entry in self._layer_map.items()})
-        return d
+        """hwq's data type map, by layer name (QKeras' form, keyed by layer, is `_layer_map`)."""
+        return self._types
 
     def qtools_stats_to_json(self, json_name: str | Path) -> None:
         Path(json_name).write_text(json.dumps(self._output_dict, indent=4))
@@ -46,14 +56,8 @@ class QTools:
            rd_wr_on_io: bool = True, verbose: bool = False) -> dict[str, Any]:
         """Energy of every layer: {name: {"class_name", "energy": {inputs, outputs, parameters, op_cost}}}
         in pJ rounded to 0.01, plus "total_cost", the sum of all four parts of all layers (an int)."""
-        memory = _Memory(weights_on_memory, activations_on_memory, min_sram_size, rd_wr_on_io, self.process)
-        result: dict[str, Any] = {}
-        total = 0.0
-        for name, entry in self._layer_map.items():
-            parts = layer_energy(entry, memory)
-            total += sum(parts.values())
-            result[name] = {"class_name": entry.class_name, "energy": {k: em.round_pj(v) for k, v in parts.items()}}
-        result["total_cost"] = int(total)
+        result = energy_estimate(self._model, self._layer_map, weights_on_memory, activations_on_memory,
+                                 min_sram_size, rd_wr_on_io, self.process)
         if verbose:
             print("COST:")
             print(json.dumps(result, indent=4))
@@ -74,41 +78,12 @@ class QTools:
         return out
 
 
-class _Memory:
-    """Where weights and activations live, and the memory model's settings."""
-
-    def __init__(self, weights: str, activations: str, min_sram_size: int, rd_wr_on_io: bool,
-                 process: em.Process) -> None:
-        for what, where in (("weights_on_memory", weights), ("activations_on_memory", activations)):
-            if where not in em.MEMORIES:
-                raise ValueError(f"{what} must be one of {em.MEMORIES}, got {where!r}")
-        self.weights, self.activations = weights, activations
-        self.min_sram_size, self.rd_wr_on_io, self.process = min_sram_size, rd_wr_on_io, process
-
-    def read(self, bits: float, memory: str, at_io: bool = False) -> float:
-        return em.memory_read_energy(bits, memory, self.min_sram_size, self.rd_wr_on_io, at_io, self.process)
-
-    def write(self, bits: float, memory: str, at_io: bool = False) -> float:
-        return em.memory_write_energy(bits, memory, self.min_sram_size, self.rd_wr_on_io, at_io, self.process)
-
-
-def layer_energy(entry: LayerTypes, memory: _Memory) -> dict[str, float]:
-    """The four parts (pJ, unrounded) for one layer of the data type map."""
-    inputs = sum(memory.read(_size(shape) * t.bits, memory.activations, entry.is_input)
-                 for shape, t in zip(entry.input_shapes, entry.input_types, strict=True))
-    outputs = memory.write(_size(entry.output_shape) * entry.output_type.bits, memory.activations, entry.is_output)
-    parameters = op_cost = 0.0
-    if entry.weight_type is not None:
-        parameters += memory.read(_size(entry.weight_shape) * entry.weight_type.bits, memory.weights)
-    if entry.bias_type is not None:
-        parameters += memory.read(_size(entry.bias_shape) * entry.bias_type.bits, memory.weights)
-    if entry.class_name in MAC_LAYERS and entry.multiplier is not None and entry.accumulator is not None:
-        m, acc = entry.multiplier, entry.accumulator
-        op_cost = em.mac_energy(entry.operation_count, m.kind, m.gate_factor, m.gate_bits, acc.bits,
-                                m.output.bits if m.output.is_float else None,
-                                acc.bits if acc.is_float else None, memory.process)
-    return {"inputs": inputs, "outputs": outputs, "parameters": parameters, "op_cost": op_cost}
-
-
-def _size(shape) -> int:
-    return int(prod(int(d) for d in shape)) if shape else 1
+def _configured_process(process: str | em.Process) -> em.Process:
+    """A Process object is used as given; a name must be known, and then cfg (refreshed from
+    config_settings, as QKeras does) supplies its polynomials."""
+    if isinstance(process, em.Process):
+        return process
+    if process not in config_settings and process not in em.PROCESSES:
+        raise ValueError(f"unknown process {process!r}; known: {', '.join(sorted(em.PROCESSES))}")
+    cfg.update(process, config_settings)
+    return cfg.energy_process()

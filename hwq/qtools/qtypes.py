@@ -37,6 +37,24 @@ class QType:
     def frac_bits(self) -> int:
         return self.bits - int(self.signed) - self.int_bits
 
+    # QKeras' names for the same facts (its qtools quantizer objects expose these attributes)
+    @property
+    def is_signed(self) -> int:
+        return int(self.signed)
+
+    @property
+    def is_floating_point(self) -> bool:
+        return self.is_float
+
+    @property
+    def is_po2(self) -> int:
+        return int(self.mode == PO2)
+
+    @property
+    def max_val_po2(self) -> int:
+        """The largest power of two a po2 type reaches (-1 for other modes, as QKeras has it)."""
+        return 2 ** self.po2_exps[1] if self.mode == PO2 else -1
+
     def to_json(self, shape=None, op_type: str | None = None) -> dict[str, Any]:
         """QKeras' JSON fields for a quantizer of this mode."""
         d: dict[str, Any] = {"quantizer_type": self.name, "bits": self.bits}
@@ -114,6 +132,10 @@ class Multiplier:
     def to_json(self) -> dict[str, Any]:
         return self.output.to_json(op_type=self.kind)
 
+    def implemented_as(self) -> str:
+        """QKeras' name for the kind (qtools multipliers answer it through this method)."""
+        return self.kind
+
 
 def multiplier_kind(w: QType, x: QType) -> str:
     """qtools' table of what multiplies a weight of mode w by an input of mode x."""
@@ -174,12 +196,31 @@ def make_multiplier(w: QType, x: QType) -> Multiplier:
 
 def make_accumulator(mult: QType, fan_in: int, bias: QType | None) -> QType:
     """Sum of fan_in products (ceil(log2 fan_in) more integer bits), then the bias added by one more
-    adder (aligned on the finer fraction, one integer bit more than the wider operand)."""
+    adder (make_adder)."""
     if mult.is_float:
         return replace(mult)
     int_bits = mult.int_bits + (math.ceil(math.log2(fan_in)) if fan_in > 1 else 0)
-    frac = mult.frac_bits
+    total = fixed(int_bits + max(mult.frac_bits, 0) + int(mult.signed), int_bits, mult.signed)
     if bias is not None and not bias.is_float:
-        int_bits = max(int_bits, bias.int_bits) + 1
-        frac = max(frac, bias.frac_bits)
-    return fixed(int_bits + max(frac, 0) + int(mult.signed), int_bits, mult.signed)
+        return make_adder(total, bias)
+    return total
+
+
+def make_adder(a: QType, b: QType) -> QType:
+    """The type of a + b (QKeras' adder rule): a float if either is one (the wider); otherwise aligned on
+    the finer fraction with one integer bit more than the wider operand, signed if either is. A power of
+    two first becomes the fixed-point type spanning its exponents."""
+    if a.is_float or b.is_float:
+        return floating(max(t.bits for t in (a, b) if t.is_float))
+    a, b = po2_as_fixed(a), po2_as_fixed(b)
+    int_bits = max(a.int_bits, b.int_bits) + 1
+    signed = a.signed or b.signed
+    return fixed(int_bits + max(a.frac_bits, b.frac_bits, 0) + int(signed), int_bits, signed)
+
+
+def po2_as_fixed(q: QType) -> QType:
+    """A po2 type as the fixed-point type holding every value it takes; other modes unchanged."""
+    if q.mode != PO2:
+        return q
+    right, left = q.po2_exps
+    return fixed(int(q.signed) + right + left, left, q.signed)
