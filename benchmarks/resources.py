@@ -5,13 +5,16 @@ to the logits), the published MNIST dense model, and the MNIST CNN's convolution
 per clock), each in the forms asked for:
 
 - direct: one sum of constant products per output, the multiplications left to Yosys;
-- shift_add: the constant matrices as shared shift-add graphs (hwq.cmvm), combinational;
+- binary: the constant matrices as shared shift-add graphs (hwq.cmvm), combinational, every adder a portable
+  Verilog `+` of two words (emit's adders="binary");
+- shift_add: the same graphs with three words per adder through Xilinx LUT6_2 and CARRY4 cells (hwq_add3,
+  adders="ternary", the Verilog default), combinational;
 - pipelined: shift_add with registers (emit's pipeline=, see README), when the backend offers it.
 
 Prints, per model and form, Yosys' LUTs, CARRY4s and FFs for the whole design (synth_xilinx -flatten -nodsp
 -noiopad), its wall time, hwq's estimate and its error, the adders and the adder depth.
 
-    .venv/bin/python benchmarks/resources.py [--models jet mnist_dense cnn] [--forms direct shift_add pipelined]
+    .venv/bin/python benchmarks/resources.py [--models jet mnist_dense cnn] [--forms direct binary shift_add pipelined]
 """
 
 from __future__ import annotations
@@ -57,19 +60,30 @@ MODEL_BUILDERS = {"jet": jet_tagger, "mnist_dense": mnist_dense, "cnn": mnist_cn
 
 
 def adders(graph, form: str) -> tuple[int, int]:
-    """Adders and the deepest adder chain of the kernel nodes' programs, as printed in this form."""
+    """Adders as printed in this form (a three-word adder counts once) and the deepest adder chain of the kernel
+    nodes' programs (counted in two-word adds)."""
     if form == "direct":
         return 0, 0
-    printed = as_printed(graph, "shift_add")
+    from hwq.scalar import ternary
+    from hwq.scalar.excess import excess_form
+
+    printed = as_printed(graph, "shift_add", "binary" if form == "binary" else None)
     values = printed.values()
-    programs = [kernel_program(n, values[n.inputs[0]].type) for n in printed.nodes
-                if n.attrs.get("constants") == "shift_add"]
-    count = sum(p.count("add") + p.count("neg") for p in programs)
-    return count, max((max(p.depth(), default=0) for p in programs), default=0)
+    count, depth = 0, 0
+    for n in printed.nodes:
+        if n.attrs.get("constants") != "shift_add":
+            continue
+        p = kernel_program(n, values[n.inputs[0]].type)
+        fused = ternary.plan(p, excess_form(p)) if n.attrs.get("adders") == "ternary" else {}
+        count += p.count("add") + p.count("neg") - len(fused)
+        depth = max(depth, max(p.depth(), default=0))
+    return count, depth
 
 
 def measure_form(graph, io: str, form: str) -> dict | None:
     kwargs = {"multipliers": "direct" if form == "direct" else "shift_add"}
+    if form == "binary":
+        kwargs["adders"] = "binary"
     if form == "pipelined":
         if "pipeline" not in inspect.signature(hwq.emit).parameters:
             return None
@@ -81,7 +95,8 @@ def measure_form(graph, io: str, form: str) -> dict | None:
         start = time.perf_counter()
         s = synthesise(prj.sources, prj.top, timeout=None)
         yosys_s = time.perf_counter() - start
-    est = estimate(graph, io=io, multipliers=kwargs["multipliers"])
+    est = estimate(graph, io=io, multipliers=kwargs["multipliers"], adders=kwargs.get("adders"),
+                   pipeline=kwargs.get("pipeline"))
     n_adders, depth = adders(graph, form)
     return {"luts": s.luts, "carries": s.carries, "ffs": s.ffs, "yosys_s": yosys_s, "emit_s": emit_s,
             "est": est.luts, "adders": n_adders, "depth": depth}
@@ -90,8 +105,8 @@ def measure_form(graph, io: str, form: str) -> dict | None:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--models", nargs="+", choices=list(MODEL_BUILDERS), default=list(MODEL_BUILDERS))
-    p.add_argument("--forms", nargs="+", choices=["direct", "shift_add", "pipelined"],
-                   default=["direct", "shift_add", "pipelined"])
+    p.add_argument("--forms", nargs="+", choices=["direct", "binary", "shift_add", "pipelined"],
+                   default=["direct", "binary", "shift_add", "pipelined"])
     args = p.parse_args(argv)
     print(f"Yosys: {yosys_build()}, synth_xilinx -flatten -nodsp -noiopad on the whole design")
     print(f"{'model':12s} {'form':10s} {'LUTs':>8s} {'CARRY4':>7s} {'FFs':>6s} {'estimate':>9s} {'error':>6s} "

@@ -47,7 +47,8 @@ def cmd_convert(args) -> int:
 
     graph = load_graph(args.model, args.input_type, args.until, args.weights)
     prj = hwq.emit(graph, args.output, backend=args.backend, overwrite=args.overwrite, io=args.io,
-                   parallelism=args.parallelism, multipliers=args.multipliers, pipeline=args.pipeline or 1)
+                   parallelism=args.parallelism, multipliers=args.multipliers, pipeline=args.pipeline or 1,
+                   adders=args.adders)
     print(f"wrote {args.backend} project to {prj.path}")
     if args.compile:
         prj.compile()
@@ -93,7 +94,8 @@ def cmd_report(args) -> int:
         from hwq.report import write_report
 
         paths = write_report(graph, args.output, yosys=args.yosys, dsp=args.dsp, io=args.io,
-                             parallelism=args.parallelism, multipliers=args.multipliers, pipeline=args.pipeline)
+                             parallelism=args.parallelism, multipliers=args.multipliers, pipeline=args.pipeline,
+                             adders=args.adders)
         print(f"wrote {paths['html']} and {paths['json']}")
     return 0
 
@@ -120,12 +122,12 @@ def cmd_verify(args) -> int:
     if args.against:
         result = verify_against(model, args.against, backends=args.backends, input_type=args.input_type,
                                 until=args.until, workdir=args.out, io=args.io, multipliers=args.multipliers,
-                                pipeline=args.pipeline or 1)
+                                pipeline=args.pipeline or 1, adders=args.adders)
     else:
         result = verify(model, backends=args.backends, inputs=args.inputs, data=data, input_type=args.input_type,
                         until=args.until, workdir=args.out, io=args.io, multipliers=args.multipliers,
                         pipeline=args.pipeline or 1, rtl_stream_inputs=args.rtl_stream_inputs,
-                        progress=not args.no_progress)
+                        progress=not args.no_progress, adders=args.adders)
     return _verdict(result, args)
 
 
@@ -176,6 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--multipliers", choices=["shift_add", "direct"], default=None,
                         help="how constant products are built: shared shift-add graphs, proven exact, or one sum "
                              f"of constant products per output left to the tool (default: {default})")
+        sp.add_argument("--adders", choices=["ternary", "binary"], default=None,
+                        help="Verilog shift-add graphs: three words per adder in Xilinx LUT6_2 and CARRY4 cells "
+                             "(ternary, the default), or portable two-word `+` for other FPGAs and ASICs (binary)")
 
     def parallelism_arg(sp):
         sp.add_argument("--parallelism", nargs="+", type=_parallelism_setting, metavar="NODE=N",

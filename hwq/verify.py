@@ -100,7 +100,7 @@ def verify(model, backends: tuple[str, ...] | list[str] = BACKENDS, inputs: int 
            data: np.ndarray | None = None, input_type: str | None = None, until: str | None = None,
            workdir: str | Path | None = None, io: str = "auto", multipliers: str | None = None,
            pipeline: int | dict = 1, rtl_stream_inputs: int | None = None, seed: int = 0,
-           progress: bool = False) -> Verification:
+           progress: bool = False, adders: str | None = None) -> Verification:
     """Prove `model` (a Keras model or an hwq IR Graph) equal across Keras, simulate and `backends` on the same
     inputs (`data`, or `inputs` random ones). Projects go to `workdir` (default: a temporary folder, removed),
     failing inputs to workdir/failures. Verilog runs through the batched Verilator harness; a streaming design
@@ -127,7 +127,7 @@ def verify(model, backends: tuple[str, ...] | list[str] = BACKENDS, inputs: int 
             checks.append(_keras_check(keras_model, graph, until, x, want, failures / "keras"))
             bar.step("Keras")
         projects = {b: hwq.emit(graph, root / b, backend=b, overwrite=True, io=io, multipliers=multipliers,
-                                pipeline=pipeline) for b in backends}
+                                pipeline=pipeline, adders=adders if b == "verilog" else None) for b in backends}
         bar.step("emit")
         builds = _build_all(projects, bar)
         for b, prj in projects.items():
@@ -172,7 +172,8 @@ def verify_project(path: str | Path, inputs: int = 10000, seed: int = 0) -> Veri
 
 def verify_against(model, project: str | Path, backends: tuple[str, ...] | list[str] = BACKENDS,
                    input_type: str | None = None, until: str | None = None, workdir: str | Path | None = None,
-                   io: str = "auto", multipliers: str | None = None, pipeline: int | dict = 1) -> Verification:
+                   io: str = "auto", multipliers: str | None = None, pipeline: int | dict = 1,
+                   adders: str | None = None) -> Verification:
     """Re-run a project's stored test vectors (its golden record) through `model` freshly lowered and simulated
     and through a freshly emitted design per backend (a new hwq version, a new model file): any output that changed
     is a mismatch."""
@@ -184,7 +185,7 @@ def verify_against(model, project: str | Path, backends: tuple[str, ...] | list[
     checks = [_record_check("simulate", lambda m: simulate_mantissas(graph, m), m_in, m_out)]
     with _workdir(workdir) as root:
         projects = {b: hwq.emit(graph, root / b, backend=b, overwrite=True, io=io, multipliers=multipliers,
-                                pipeline=pipeline) for b in backends}
+                                pipeline=pipeline, adders=adders if b == "verilog" else None) for b in backends}
         builds = _build_all(projects, _Progress(False, 0))
         for b, prj in projects.items():
             checks.append(_record_check(b, prj.predict_mantissas, m_in, m_out, builds[b]))

@@ -14,7 +14,7 @@ BACKENDS = ("vitis", "catapult", "verilog")
 
 def emit(graph: Graph, output_dir: str | Path, backend: str = "vitis", overwrite: bool = False,
          io: str = "auto", parallelism: dict[str, int] | None = None, multipliers: str | None = None,
-         pipeline: int | dict[str, int] = 1) -> Project:
+         pipeline: int | dict[str, int] = 1, adders: str | None = None) -> Project:
     """Render `graph` as a project in `output_dir` for `backend` ('vitis', 'catapult' or 'verilog').
 
     `io` picks the architecture: "parallel" (every value at once), "stream" (images as pixel streams, see
@@ -25,7 +25,9 @@ def emit(graph: Graph, output_dir: str | Path, backend: str = "vitis", overwrite
     how dense, conv and affine nodes form their constant products, "shift_add" (shared shift-add graphs, proven
     exact: hwq.cmvm; Verilog's default) or "direct" (sums of constant products left to the tool). `pipeline`
     (Verilog, io="parallel"): the top's register stages, an int (1: combinational, the outputs registered once) or
-    {"max_depth": d} adder levels per stage; the latency is one clock per stage (hwq.passes.stages).
+    {"max_depth": d} adder levels per stage; the latency is one clock per stage (hwq.passes.stages). `adders`
+    (Verilog, shift-add form): "ternary" (the default: three words per adder through Xilinx LUT6_2 and CARRY4
+    cells, hwq_add3) or "binary" (portable Verilog `+` of two words, for other FPGA families and ASICs).
     """
     from hwq.passes import PIPELINES, run_passes
 
@@ -34,12 +36,18 @@ def emit(graph: Graph, output_dir: str | Path, backend: str = "vitis", overwrite
     if pipeline != 1 and backend != "verilog":
         raise ValueError(f"pipeline={pipeline!r}: register stages are the Verilog backend's; an HLS tool pipelines "
                          "the design itself")
+    if adders is not None and backend != "verilog":
+        raise ValueError(f"adders={adders!r}: the adders are the Verilog backend's; an HLS tool builds its own")
     graph.validate()
     passes = PIPELINES[backend]
     if multipliers is not None:
         from hwq.passes.constant_form import constant_form
 
         passes = [constant_form(multipliers), *passes]  # first: the pipeline then keeps it, builds nothing twice
+    if adders is not None:
+        from hwq.passes.constant_form import adder_form
+
+        passes = [adder_form(adders), *passes]
     if passes:
         graph = run_passes(copy.deepcopy(graph), passes)
     if backend in ("vitis", "catapult"):

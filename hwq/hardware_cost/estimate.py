@@ -104,18 +104,18 @@ class GraphEstimate:
 
 def estimate(graph: Graph, dsp: bool = False, io: str = "auto",
              parallelism: dict[str, int] | None = None, multipliers: str | None = None,
-             pipeline: int | dict[str, int] | None = None) -> GraphEstimate:
+             pipeline: int | dict[str, int] | None = None, adders: str | None = None) -> GraphEstimate:
     """Per-node estimates for `graph` in the architecture `io` ("parallel", "stream" or "auto", as emit
     chooses) at `parallelism` (multiply-accumulates per clock by kernel node, stream only); `dsp=True` moves
     non-trivial products into DSP blocks. The graph is priced as the Verilog backend prints it: its passes run
     first (on a copy), with `multipliers` as emit takes it (None: the backend's default, shift_add; with dsp=True,
-    direct, the form from which a tool infers DSP blocks). `pipeline`: the parallel top's register stages, as
-    emit takes them."""
+    direct, the form from which a tool infers DSP blocks). `pipeline` and `adders`: the parallel top's register
+    stages and the shift-add form's adders, as emit takes them."""
     from hwq.passes.schedule import choose_io, schedule
 
     if dsp and multipliers is None:
         multipliers = "direct"
-    graph = as_printed(graph, multipliers)
+    graph = as_printed(graph, multipliers, adders)
     if choose_io(graph, io) == "stream":
         from hwq.hardware_cost.stream import estimate_stream
 
@@ -132,12 +132,13 @@ def estimate(graph: Graph, dsp: bool = False, io: str = "auto",
     return GraphEstimate(nodes, output_ffs=out_bits + 1, latency=1)
 
 
-def as_printed(graph: Graph, multipliers: str | None = None) -> Graph:
+def as_printed(graph: Graph, multipliers: str | None = None, adders: str | None = None) -> Graph:
     """A copy of graph after the Verilog backend's passes (hwq.passes.PIPELINES), as hwq.emit runs them."""
     from hwq.passes import PIPELINES, run_passes
-    from hwq.passes.constant_form import constant_form
+    from hwq.passes.constant_form import adder_form, constant_form
 
-    passes = [*([constant_form(multipliers)] if multipliers else []), *PIPELINES["verilog"]]
+    passes = [*([constant_form(multipliers)] if multipliers else []), *([adder_form(adders)] if adders else []),
+              *PIPELINES["verilog"]]
     return run_passes(copy.deepcopy(graph), passes)
 
 
@@ -232,16 +233,22 @@ def _kernel(node: Node, xs: list[FixedType], dsp: bool) -> NodeEstimate:
 
 def _shift_add_kernel(node: Node, xs: list[FixedType], dsp: bool) -> NodeEstimate:
     """dense, conv, affine in the shift_add form: the program the backends print (hwq.cmvm.kernels) in the excess
-    form of the Verilog printer, one LUT per bit where an adder's words overlap (lut_bits), repeated over the
-    positions (or rows) that share it; adder_bits counts the carry chains' bits (carry_bits)."""
+    form of the Verilog printer, one LUT per bit where an adder's words overlap (lut_bits), or, with ternary adders
+    (node.attrs["adders"]), one per bit of each three-word adder's LUT region (hwq.scalar.ternary), repeated over
+    the positions (or rows) that share it; adder_bits counts the carry chains' bits (carry_bits)."""
     from hwq.cmvm.kernels import kernel_program
+    from hwq.scalar import ternary
     from hwq.scalar.excess import carry_bits, excess_form, lut_bits
 
     program = kernel_program(node, xs[0])
     repeats = node.output.size // len(program.outputs)
     words = excess_form(program)
     bits = carry_bits(program, words)
-    luts = round(LUTS_PER_OVERLAP_BIT * lut_bits(program, words))
+    if node.attrs.get("adders", "binary") == "ternary":
+        overlap = ternary.lut_bits(program, words, ternary.plan(program, words))
+    else:
+        overlap = lut_bits(program, words)
+    luts = round(LUTS_PER_OVERLAP_BIT * overlap)
     depth = max(program.depth(), default=0)
     return NodeEstimate(node.name, node.op, luts * repeats, 0, 0, 0, depth, bits * repeats)
 

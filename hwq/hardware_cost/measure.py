@@ -49,7 +49,8 @@ def node_modules(graph: Graph, io: str = "parallel",
 
 def measure(graph: Graph, dsp: bool = False, per_node: bool = True, top: bool = True,
             jobs: int | None = None, io: str = "parallel", parallelism: dict[str, int] | None = None,
-            multipliers: str | None = None, pipeline: int | dict[str, int] | None = None) -> Measurement:
+            multipliers: str | None = None, pipeline: int | dict[str, int] | None = None,
+            adders: str | None = None) -> Measurement:
     """Emit `graph` as Verilog in a temporary folder and synthesise it (see the module docstring).
 
     `dsp=True` lets Yosys infer DSP48 blocks; by default multipliers are counted in LUTs.
@@ -69,7 +70,7 @@ def measure(graph: Graph, dsp: bool = False, per_node: bool = True, top: bool = 
     top_module, modules = node_modules(graph, io, parallelism)
     with tempfile.TemporaryDirectory(prefix="hwq-measure-") as tmp:
         prj = hwq.emit(graph, Path(tmp) / "prj", backend="verilog", io=io, parallelism=parallelism,
-                       multipliers=multipliers, pipeline=1 if pipeline is None else pipeline)
+                       multipliers=multipliers, pipeline=1 if pipeline is None else pipeline, adders=adders)
         sources = prj.sources
         targets = list(modules.items()) if per_node else []
         targets += [(None, top_module)] if top else []

@@ -22,13 +22,14 @@ YOSYS_MODES = {"all": "each node module on its own and the top", "total": "the t
 
 def make_report(graph: Graph, yosys: str = "all", dsp: bool = False, io: str = "auto",
                 parallelism: dict[str, int] | None = None, multipliers: str | None = None,
-                pipeline: int | dict[str, int] | None = None) -> Report:
+                pipeline: int | dict[str, int] | None = None, adders: str | None = None) -> Report:
     """yosys: 'all' synthesises every node module and the top, 'total' only the top, 'nodes' every node module
     (the measured total is then their sum plus the output register: far quicker for large designs, whose
     flattened top takes Yosys tens of minutes), 'none' skips Yosys. io: the architecture reported ("parallel",
     "stream" or "auto", as emit chooses); parallelism: multiply-accumulates per clock by kernel node, as emit
     takes it; multipliers: the form of the constant products ("shift_add", the default, or "direct"); pipeline:
-    the parallel top's register stages, as emit takes them (hwq.passes.stages)."""
+    the parallel top's register stages, as emit takes them (hwq.passes.stages); adders: the shift-add form's
+    adders ("ternary", the default, or "binary"), as emit takes them."""
     if pipeline is not None:  # the stages depend on the kernels' form: plan the graph as emit prints it
         plan = schedule(as_printed(graph, multipliers), io, parallelism, pipeline)
     else:
@@ -42,7 +43,7 @@ def make_report(graph: Graph, yosys: str = "all", dsp: bool = False, io: str = "
     if yosys != "none":
         if yosys_available():
             measured = measure(graph, dsp=dsp, per_node=yosys != "total", top=yosys != "nodes", io=plan.io,
-                               parallelism=parallelism, multipliers=multipliers, pipeline=pipeline)
+                               parallelism=parallelism, multipliers=multipliers, pipeline=pipeline, adders=adders)
             notes.append(f"measured: {yosys_build()}, synth_xilinx -flatten -noiopad" + ("" if dsp else " -nodsp")
                          + ", " + YOSYS_MODES[yosys])
         else:
@@ -59,7 +60,7 @@ def make_report(graph: Graph, yosys: str = "all", dsp: bool = False, io: str = "
         notes.append(f"io=stream: pixels stream one per clock through stages with line buffers and FIFOs; "
                      f"{plan.clocks_per_image} clocks per image, latency {plan.latency} clocks (hwq.passes.schedule)")
     est = estimate(graph, dsp=dsp, io=plan.io, parallelism=parallelism, multipliers=multipliers,
-                   pipeline=pipeline)
+                   pipeline=pipeline, adders=adders)
     report = build_report(graph, est, measured, energy, notes, plan)
     if plan.pipeline is not None:
         report.totals["stage_depths"] = list(plan.pipeline.stage_depths)
@@ -68,12 +69,13 @@ def make_report(graph: Graph, yosys: str = "all", dsp: bool = False, io: str = "
 
 def write_report(graph: Graph, out_dir: str | Path, yosys: str = "all", dsp: bool = False,
                  io: str = "auto", parallelism: dict[str, int] | None = None,
-                 multipliers: str | None = None, pipeline: int | dict[str, int] | None = None) -> dict[str, Path]:
+                 multipliers: str | None = None, pipeline: int | dict[str, int] | None = None,
+                 adders: str | None = None) -> dict[str, Path]:
     """Write report.html and report.json into out_dir; returns their paths."""
     from hwq.report.html import render_html
 
     report = make_report(graph, yosys=yosys, dsp=dsp, io=io, parallelism=parallelism, multipliers=multipliers,
-                         pipeline=pipeline)
+                         pipeline=pipeline, adders=adders)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"html": out / "report.html", "json": out / "report.json"}

@@ -114,19 +114,20 @@ def carry_bits(program: Program, words: dict[int, Word]) -> int:
     return total
 
 
-def lut_bits(program: Program, words: dict[int, Word]) -> int:
-    """The bits where an add's two words overlap: one LUT each in front of the carry chain."""
-    total = 0
-    for k in words:
-        s = program.steps[k]
-        if s.op != "add":
-            continue
-        terms = add_terms(program, k, words)
-        if len(terms) == 2:
-            (t1, t2) = terms
-            top = min(t1.shift + words[t1.step].width, t2.shift + words[t2.step].width)
-            total += max(0, top - max(t1.shift, t2.shift))
-    return total
+def lut_bits(program: Program, words: dict[int, Word], skip: set[int] | frozenset[int] = frozenset()) -> int:
+    """The bits where an add's two words overlap: one LUT each in front of the carry chain (the steps in `skip`
+    left out: hwq.scalar.ternary prices those)."""
+    return sum(overlap_bits(program, k, words) for k in words if program.steps[k].op == "add" and k not in skip)
+
+
+def overlap_bits(program: Program, k: int, words: dict[int, Word]) -> int:
+    """The bits where add step k's two words overlap (0 when it adds a constant: a wire)."""
+    terms = add_terms(program, k, words)
+    if len(terms) != 2:
+        return 0
+    (t1, t2) = terms
+    top = min(t1.shift + words[t1.step].width, t2.shift + words[t2.step].width)
+    return max(0, top - max(t1.shift, t2.shift))
 
 
 def check_excess(program: Program, words: dict[int, Word], what: str = "program") -> None:

@@ -22,7 +22,7 @@ from hwq.backends.verilog.ops import VIEWS, NodeView
 from hwq.ir import Graph, IRError
 from hwq.passes.stages import PipelinePlan
 
-HELPERS = ("hwq_round", "hwq_saturate")  # parametrised modules every design ships
+HELPERS = ("hwq_round", "hwq_saturate", "hwq_add3")  # parametrised modules every design ships
 ONE_INPUT, ONE_OUTPUT = "in_data", "out_data"
 
 

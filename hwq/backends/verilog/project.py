@@ -14,6 +14,7 @@ import numpy as np
 from hwq.backends.project import Project
 from hwq.backends.verilog import verilator
 from hwq.backends.verilog.harness import Harness, harness_library, parallel_driver, port_words
+from hwq.backends.verilog.render import SIM_MODELS
 from hwq.backends.verilog.vectors import hex_lines, pack_ports, pack_words, read_hex, unpack_ports, unpack_words
 from hwq.ir import Graph
 
@@ -78,6 +79,13 @@ class VerilogProject(Project):
     def sources(self) -> list[Path]:
         return [self.path / line for line in (self.path / "rtl" / "files.f").read_text().split()]
 
+    @property
+    def sim_sources(self) -> list[Path]:
+        """The sources a simulator reads: rtl/files.f's, and the models of the Xilinx cells hwq_add3 instantiates
+        (sim/, which a synthesis tool must not read: it maps the cells themselves)."""
+        models = self.path / SIM_MODELS
+        return [*self.sources, *([models] if models.is_file() else [])]
+
     def compile(self) -> VerilogProject:
         """Build the Verilator model once; a rebuild happens only when the RTL changed."""
         stamp = self.build_dir / "hwq-sources.sha256"
@@ -86,7 +94,7 @@ class VerilogProject(Project):
             return self
         if self.build_dir.exists():
             shutil.rmtree(self.build_dir)
-        verilator.build(self.sources, self.top, self.build_dir, ports=self.public_ports)
+        verilator.build(self.sim_sources, self.top, self.build_dir, ports=self.public_ports)
         stamp.write_text(digest)
         return self
 
@@ -113,7 +121,7 @@ class VerilogProject(Project):
         outputs = port_words([(p, v.size * v.type.width) for p, v in zip(self.output_ports, self.graph.output_values,
                                                                            strict=True)])
         driver = parallel_driver(self.top, inputs, outputs, self.latency)
-        self._harness = Harness(harness_library(self.sources, self.top, self.harness_dir, driver), inputs, outputs)
+        self._harness = Harness(harness_library(self.sim_sources, self.top, self.harness_dir, driver), inputs, outputs)
         return self._harness
 
     def waveform(self, ports: list[np.ndarray], path: str | Path) -> Path:
@@ -121,7 +129,7 @@ class VerilogProject(Project):
         and write their waveform, every signal of the design clock by clock, as VCD to `path`."""
         harness = self.harness()
         driver = parallel_driver(self.top, harness.inputs, harness.outputs, self.latency)
-        library = harness_library(self.sources, self.top, self.path / "harness_trace", driver, trace=True)
+        library = harness_library(self.sim_sources, self.top, self.path / "harness_trace", driver, trace=True)
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         Harness(library, harness.inputs, harness.outputs).run_traced(self._rows(ports, harness), path)
@@ -179,6 +187,6 @@ class VerilogProject(Project):
 
     def _sources_digest(self) -> str:
         h = hashlib.sha256(repr((verilator.OPT_FLAGS, verilator.BUILD_ARGS)).encode())
-        for s in self.sources:
+        for s in self.sim_sources:
             h.update(s.name.encode() + b"\0" + s.read_bytes())
         return h.hexdigest()

@@ -9,13 +9,20 @@ from hwq.backends.templates import render
 from hwq.backends.verilog.design import Design
 from hwq.backends.verilog.round_rules import ROUND_RULES
 from hwq.backends.verilog.vectors import hex_lines, pack_ports
+from hwq.resources import templates_dir
+
+SIM_MODELS = "sim/xilinx_cells.v"  # the Xilinx cells hwq_add3 instantiates, modelled for simulation only
 
 
 def helper_files() -> dict[str, str]:
-    """rtl/hwq_round.v and rtl/hwq_saturate.v, which node modules instantiate."""
+    """rtl/hwq_round.v, rtl/hwq_saturate.v and rtl/hwq_add3.v, which node modules instantiate, and the simulation
+    models of the cells hwq_add3 instantiates (sim/, outside rtl/files.f: a synthesis tool maps the cells)."""
     mode_chars = max(len(r.mode) for r in ROUND_RULES)
+    verilog = templates_dir() / "verilog"
     return {"rtl/hwq_round.v": render("verilog/hwq_round.v.j2", rules=ROUND_RULES, mode_chars=mode_chars),
-            "rtl/hwq_saturate.v": render("verilog/hwq_saturate.v.j2")}
+            "rtl/hwq_saturate.v": render("verilog/hwq_saturate.v.j2"),
+            "rtl/hwq_add3.v": (verilog / "rtl" / "hwq_add3.v").read_text(),
+            SIM_MODELS: (verilog / SIM_MODELS).read_text()}
 
 
 def rtl_files(d: Design) -> dict[str, str]:
@@ -38,7 +45,7 @@ def check_files(d: Design, m_in: list[np.ndarray], m_out: list[np.ndarray]) -> d
             "tb/tb.sv": render("verilog/tb.sv.j2", d=d, n_vectors=n, in_bits=in_bits, out_bits=out_bits,
                                in_word=_concat([p.name for p in d.inputs]),
                                out_word=_concat([p.name for p in d.outputs])),
-            "Makefile": render("verilog/Makefile.j2", d=d, n_vectors=n, files=rtl)}
+            "Makefile": render("verilog/Makefile.j2", d=d, n_vectors=n, files=[*rtl, SIM_MODELS])}
 
 
 def _concat(ports: list[str]) -> str:

@@ -16,25 +16,30 @@ from hwq.backends.verilog.expr import Bits, element, unsigned_literal
 from hwq.backends.verilog.ops.kernel import Operand, Output, Register, Sums
 from hwq.fixed import FixedType
 from hwq.passes.stages import KernelTiming
-from hwq.scalar import Program
+from hwq.scalar import Program, ternary
 from hwq.scalar.excess import Term, Word, add_terms, check_excess, excess_form, passthrough
 
 
 def program_sums(program: Program, x_type: FixedType, acc: FixedType, src: str, dst: str,
-                 labels: list[str] | None = None, timing: KernelTiming | None = None) -> Sums:
+                 labels: list[str] | None = None, timing: KernelTiming | None = None, adders: str = "binary") -> Sums:
     """Output j (element j of `dst`, acc.width bits) = program output j; input port i is element i of `src`.
-    `timing`: the stage of each step (registers between them), or None: all combinational."""
+    `timing`: the stage of each step (registers between them), or None: all combinational. `adders`: "binary"
+    (every add a `+` of two words) or "ternary" (adds fused three words at a time into hwq_add3, hwq.scalar.ternary)."""
+    if adders not in ADDERS:
+        raise ValueError(f"adders={adders!r}: choose one of {', '.join(ADDERS)}")
     words = excess_form(program)
     check_excess(program, words)
+    fused = ternary.plan(program, words, timing.steps if timing is not None else None) if adders == "ternary" else {}
+    absorbed = set(fused.values())
     names = {k: (f"x{s.attrs[0]}" if s.op == "input" else f"s{k}") for k, s in enumerate(program.steps)
-             if words.get(k, Word(0, 0, 0, 0)).width}
+             if words.get(k, Word(0, 0, 0, 0)).width and k not in absorbed}
 
     def wire(k: int, stage: int) -> tuple[str, bool]:
         """Step k as read in `stage` (the wire itself, or its register copy that many stages later), and whether
         it holds the word complemented (every sum does: see _STORED_COMPLEMENTED)."""
         delay = 0 if timing is None else stage - timing.steps[k]
         name = names[k] if delay == 0 else f"{names[k]}_d{delay}"
-        return name, program.steps[k].op in _STORED_COMPLEMENTED
+        return name, program.steps[k].op in _STORED_COMPLEMENTED and k not in fused
 
     wires = []
     for k in sorted(names):
@@ -45,6 +50,11 @@ def program_sums(program: Program, x_type: FixedType, acc: FixedType, src: str, 
             port = s.attrs[0]
             expr = _flipped(Bits.of_element(src, port, x_type.width), width, s.signed)
             note = (labels[port] if labels else f"x[{port}]") + (", its sign bit flipped" if s.signed else "")
+        elif k in fused:
+            layout = ternary.layout(program, k, fused[k], words)
+            wires.append(Operand(names[k], None, "three words in one carry chain", width, False,
+                                 instance=_add3_lines(names[k], layout, words, partial(wire, stage=at))))
+            continue
         else:
             expr = _sum_expr(add_terms(program, k, words) if s.op == "add" else [Term(s.args[0], 0, True)],
                              words, partial(wire, stage=at), width)
@@ -65,12 +75,36 @@ def program_sums(program: Program, x_type: FixedType, acc: FixedType, src: str, 
     return Sums(acc.width, wires, outputs, _registers(words, names, timing))
 
 
+ADDERS = ("binary", "ternary")
+
 # A sum's wire holds its word complemented, and each reader complements it again (or, to subtract, reads it as
 # it is): an inversion between two adders keeps Yosys' alumacc from merging them into one multi-operand $macc,
 # whose compressor tree ignores that the narrower word is zero above its top bit. Measured with Yosys 0.23
 # synth_xilinx: three chained adds of 8, 4 and 4-bit words took 16 LUTs this way and 27 without the inversions;
 # the inversions themselves cost none (folded into the LUTs in front of the carry chains).
 _STORED_COMPLEMENTED = ("add", "neg")
+
+
+def _add3_lines(name: str, layout: ternary.Add3, words: dict[int, Word], read) -> list[str]:
+    """hwq_add3 summing the layout's three words into the bits of `name` above its low ones, and the low ones
+    (the lowest word's alone) assigned as wires."""
+    low, high = layout.low, layout.width - layout.low
+    ports, masks = [], []
+    for t in layout.terms:
+        stored = read(t.step)[1]
+        drop, shift = (low - t.shift, 0) if t.shift < low else (0, t.shift - low)
+        ports.append(_word(Term(t.step, shift, stored), words, read, high, drop) or f"{high}'d0")
+        kept = min(words[t.step].width - drop, high - shift)
+        masks.append(((1 << kept) - 1) << shift if t.complement != stored and kept > 0 else 0)
+    params = f".W({high}), .L({layout.luts})" + "".join(
+        f", .N{p}({high}'h{m:x})" for p, m in zip("ABC", masks, strict=True) if m)
+    target = name if not low else f"{name}[{layout.width - 1}:{low}]"
+    lines = [f"hwq_add3 #({params}) {name}_add (.a({ports[0]}), .b({ports[1]}), .c({ports[2]}), .y({target}));"]
+    if low:
+        lowest = min(layout.terms, key=lambda t: t.shift)
+        bits = _word(lowest, words, read, low) or f"{low}'d0"
+        lines.append(f"assign {name}[{low - 1}:0] = {bits};")
+    return lines
 
 
 def _flipped(element_bits: Bits, width: int, signed: bool) -> str:

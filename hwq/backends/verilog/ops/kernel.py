@@ -28,10 +28,11 @@ class Operand:
     or (bits given) a wire of its own width, signed or not: a step of a shift-add program."""
 
     name: str
-    expr: str
+    expr: str | None  # None: the wire is declared alone, and driven by the lines of `instance`
     note: str
     bits: int | None = None
     signed: bool = True
+    instance: list[str] | None = None
 
 
 @dataclass
@@ -115,7 +116,8 @@ def node_sums(node: Node, x_type: FixedType, src: str, dst: str, labels: list[st
 
         program = kernel_program(node, x_type)
         note = program_note(node, program) + (timing_note(timing) if timing is not None else [])
-        return program_sums(program, x_type, node.output.type, src, dst, labels, timing), note
+        adders = node.attrs.get("adders", "binary")
+        return program_sums(program, x_type, node.output.type, src, dst, labels, timing, adders), note
     if timing is not None:
         raise ValueError(f"node {node.name!r}: only a shift-add program has registers between its adders")
     matrix = position_matrix(node)

@@ -76,7 +76,7 @@ class StreamProject(VerilogProject):
         inputs = [AxisWords(p.prefix, p.transfers, -(-p.tdata_bits // 32)) for p in self.axis_inputs]
         outputs = [AxisWords(p.prefix, p.transfers, -(-p.tdata_bits // 32)) for p in self.axis_outputs]
         driver = stream_driver(self.top, inputs, outputs)
-        self._harness = StreamHarness(harness_library(self.sources, self.top, self.harness_dir, driver), inputs,
+        self._harness = StreamHarness(harness_library(self.sim_sources, self.top, self.harness_dir, driver), inputs,
                                       outputs)
         return self._harness
 
@@ -136,7 +136,7 @@ class StreamProject(VerilogProject):
         write their waveform, every signal of the design clock by clock, as VCD to `path`."""
         harness = self.harness()
         driver = stream_driver(self.top, harness.inputs, harness.outputs)
-        library = harness_library(self.sources, self.top, self.path / "harness_trace", driver, trace=True)
+        library = harness_library(self.sim_sources, self.top, self.path / "harness_trace", driver, trace=True)
         traced = StreamHarness(library, harness.inputs, harness.outputs)
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,7 @@ import json
 import numpy as np
 
 from hwq.backends.templates import render
-from hwq.backends.verilog.render import helper_files
+from hwq.backends.verilog.render import SIM_MODELS, helper_files
 from hwq.backends.verilog.stream.design import PRIMITIVES, StreamDesign
 from hwq.backends.verilog.vectors import hex_lines, pack_ports
 from hwq.resources import templates_dir
@@ -47,7 +47,7 @@ def check_files(d: StreamDesign, m_in: list[np.ndarray], m_out: list[np.ndarray]
             "tb/tb.sv": render("verilog/stream/tb.sv.j2", d=d, n_images=n, in_bits=in_bits, out_bits=out_bits,
                                limit=limit, gap=GAP, stall=STALL),
             "Makefile": render("verilog/Makefile.j2", d=d, n_vectors=n, unit="images",
-                               files=[f"rtl/{m}.v" for m in d.modules]),
+                               files=[*(f"rtl/{m}.v" for m in d.modules), SIM_MODELS]),
             "schedule.json": json.dumps(plan.to_dict(), indent=1) + "\n"}
 
 
