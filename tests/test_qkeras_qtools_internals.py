@@ -66,7 +66,8 @@ def test_cfg_holds_qkeras_fields_and_the_shipped_settings():
     assert cfg.default_interm_quantizer == shipped["default_interm_quantizer"] == "quantized_bits(8, 0, 1)"
     assert list(cfg.fpm_add.coeffs) == shipped["horowitz"]["fpm_add"] == [0.003125, 0.0]
     assert cfg.fpm_mul(2.0) == 0.002994791667 * 4 + 0.001041666667 * 2  # poly1d: callable, highest power first
-    assert cfg.include_energy == shipped["include_energy"]
+    # every shipped entry (a QTools built earlier in this process adds the plain twins of Q layers, as QKeras does)
+    assert all(cfg.include_energy[k] == v for k, v in shipped["include_energy"].items())
     assert cfg.include_energy["QActivation"] == ["outputs"]
     assert cfg.include_energy["default"] == ["inputs", "parameters", "op_cost"]
     assert cfg.sram_mul_factor == 1 / 64

@@ -20,6 +20,7 @@ from support.verilog_bundle import expected, run_bundle, write_bundle
 
 import hwq
 from hwq.backends.verilog import VerilogProject, emit_verilog
+from hwq.backends.verilog.design import HELPERS
 from hwq.backends.verilog.expr import signed_literal, wrap_signed
 from hwq.backends.verilog.vectors import pack, unpack
 from hwq.backends.verilog.verilator import SimulationError, tool_environment
@@ -127,7 +128,8 @@ def test_project_layout_and_reopen(tmp_path: Path) -> None:
     files = {p.relative_to(prj.path).as_posix() for p in prj.path.rglob("*") if p.is_file()}
     assert {"Makefile", "graph.json", "rtl/files.f", "tb/tb.sv", "tb/input.hex", "tb/expected.hex",
             "rtl/hwq_round.v", "rtl/hwq_saturate.v", f"rtl/{prj.top}.v"} <= files
-    assert len([f for f in files if f.startswith("rtl/") and f.endswith(".v")]) == len(graph.nodes) + 3
+    assert "sim/xilinx_cells.v" in files and "sim/xilinx_cells.v" not in (prj.path / "rtl" / "files.f").read_text()
+    assert len([f for f in files if f.startswith("rtl/") and f.endswith(".v")]) == len(graph.nodes) + len(HELPERS) + 1
     lines = (prj.path / "tb" / "expected.hex").read_text().split()
     m_in = unpack([int(v, 16) for v in (prj.path / "tb" / "input.hex").read_text().split()],
                   graph.input.size, graph.input.type.width, graph.input.type.signed)

@@ -1,6 +1,7 @@
 // Simulation models of the two Xilinx cells hwq_add3 instantiates, written for hwq from their documented
 // behaviour (UG953: LUT6_2, CARRY4). For simulation only: a synthesis tool maps the cells themselves, so this
 // file is not in rtl/files.f.
+/* verilator lint_off DECLFILENAME */
 module LUT6_2 #(
     parameter [63:0] INIT = 64'd0
 ) (
@@ -29,3 +30,4 @@ module CARRY4 (
     endgenerate
     assign O = S ^ c[3:0];
 endmodule
+/* verilator lint_on DECLFILENAME */
