@@ -253,6 +253,21 @@ def _is_stream(prj) -> bool:
     return isinstance(prj, StreamProject)
 
 
+def keras_forward(model, xs, batch: int = 4096):
+    """The model's inference on xs: predict(), or eager calls batch by batch for a model of hwq.quantizeml layers
+    (their values are exact integers held outside TensorFlow's graph, so predict cannot trace them)."""
+    from hwq.frontend.quantizeml import is_quantizeml
+
+    if not any(is_quantizeml(layer) for layer in model.layers):
+        return model.predict(xs, batch_size=batch, verbose=0)
+    many = isinstance(xs, list)
+    n = len(xs[0]) if many else len(xs)
+    parts = [model([x[k:k + batch] for x in xs] if many else xs[k:k + batch]) for k in range(0, n, batch)]
+    if isinstance(parts[0], (list, tuple)):
+        return [np.concatenate([np.asarray(p[j]) for p in parts]) for j in range(len(parts[0]))]
+    return np.concatenate([np.asarray(p) for p in parts])
+
+
 def _keras_check(model, graph: Graph, until: str | None, x, want: list[np.ndarray], failures: Path) -> Check:
     import keras
 
@@ -266,7 +281,7 @@ def _keras_check(model, graph: Graph, until: str | None, x, want: list[np.ndarra
                                                                                             strict=True)]
     start = time.perf_counter()
     xs = xs[0] if len(xs) == 1 else xs
-    got = [np.asarray(g, dtype=np.float64) for g in _as_list(sub.predict(xs, batch_size=4096, verbose=0))]
+    got = [np.asarray(g, dtype=np.float64) for g in _as_list(keras_forward(sub, xs))]
     seconds = time.perf_counter() - start
     exact = bool(graph.meta.get("notes", {}).get("keras_float32_exact", True))
     bad = _bad_samples(got, want)

@@ -12,6 +12,8 @@ class LoweringContext:
     nodes: list[Node] = field(default_factory=list)
     taken: set[str] = field(default_factory=set)
     layer_nodes: dict[str, list[str]] = field(default_factory=dict)
+    # values whose integers still carry float scales (quantizeml's QFloat): only an OutputQuantizer ends them
+    float_scaled: set[str] = field(default_factory=set)
 
     def name(self, base: str) -> str:
         return legal_identifier(base, self.taken)

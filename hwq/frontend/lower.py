@@ -21,6 +21,8 @@ from hwq.frontend.merge import (
 from hwq.frontend.pooling import lower_average_pool, lower_global_pool, lower_max_pool
 from hwq.frontend.qactivation import lower_qactivation
 from hwq.frontend.qdense import lower_qdense
+from hwq.frontend.quantizeml import LOWERINGS as QUANTIZEML_LOWERINGS
+from hwq.frontend.quantizeml import MODEL_INPUT_TYPE, is_quantizeml, record
 from hwq.frontend.recurrent import lower_bidirectional, lower_rnn
 from hwq.frontend.reshaping import lower_flatten, lower_permute, lower_reshape
 from hwq.frontend.resizing import lower_cropping, lower_upsampling, lower_zero_padding
@@ -81,6 +83,7 @@ LOWERINGS: dict[str, Callable[[LoweringContext, object, list[Value]], Value]] = 
     "QGRU": lower_rnn,
     "QLSTM": lower_rnn,
     "QBidirectional": lower_bidirectional,
+    **QUANTIZEML_LOWERINGS,  # models of hwq.quantizeml layers (post-training quantization)
 }
 
 InputType = str | FixedType | dict[str, str | FixedType] | None
@@ -102,6 +105,9 @@ def lower(model, input_type: InputType = None, name: str | None = None, until: s
             raise UnsupportedLayerError(
                 f"layer {call.layer.name!r} of type {call.type_name} is not supported by hwq.lower(); "
                 f"supported layers: {', '.join(sorted(LOWERINGS))}{_until_hint(kg, call)}")
+    integer_model = any(is_quantizeml(c.layer) for c in calls)
+    if integer_model:
+        record(model)  # the integers each quantizer uses, read by the layers' lowerings
     ctx = LoweringContext()
     env: dict[int, Value] = {}
     ports = [_input_port(model, kg, t, input_type, ctx, env) for t in kg.inputs]
@@ -125,7 +131,8 @@ def lower(model, input_type: InputType = None, name: str | None = None, until: s
     if left_out:
         graph.meta["left_out"] = left_out  # the exact graph stops before these
     graph = run_pipeline(graph, "lower")
-    graph.meta["notes"] = {"keras_float32_exact": _float32_exact(graph)}
+    # quantizeml layers compute on exact integers, not in float32
+    graph.meta["notes"] = {"keras_float32_exact": integer_model or _float32_exact(graph)}
     return graph.validate()
 
 
@@ -168,6 +175,10 @@ def _input_port(model, kg: KerasGraph, tensor, input_type: InputType,
         return port
     readers = kg.consumers(tensor)  # in the whole model: an input the outputs do not need still has a port
     returned = any(t is tensor for t in kg.outputs)  # the raw input is an output: no quantizer may stand for it
+    if readers and not returned and all(is_quantizeml(r.layer) for r in readers):
+        port = Value(value_name, shape, MODEL_INPUT_TYPE)  # quantizeml layers take the float input as FixedPoint
+        env[id(tensor)] = port
+        return port
     quantizer = getattr(readers[0].layer, "quantizer", None) if len(readers) == 1 and not returned and \
         readers[0].type_name == "QActivation" else None
     if quantizer is None or not hasattr(quantizer, "hw_type"):

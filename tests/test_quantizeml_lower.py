@@ -1,0 +1,158 @@
+"""Models of hwq.quantizeml layers lowered into the IR (hwq.frontend.quantizeml): the integers each quantizer
+recorded become integer constants, float scales only the OutputQuantizer's integer multipliers, and the graph
+equals the Keras model exactly — simulate here, and the four implementations in the slow test.
+
+The models are built from the layers directly, with output ranges set by hand (as calibration would set them), so
+that these tests do not depend on hwq.quantizeml.models; test_quantizeml_models.py quantizes float models.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+import hwq
+from hwq.frontend.errors import UnsupportedLayerError
+from hwq.quantizeml.layers import (
+    Dequantizer,
+    QuantizedAdd,
+    QuantizedBatchNormalization,
+    QuantizedConcatenate,
+    QuantizedConv2D,
+    QuantizedDense,
+    QuantizedDepthwiseConv2D,
+    QuantizedGlobalAveragePooling2D,
+    QuantizedMaxPool2D,
+    QuantizedReLU,
+)
+from hwq.verify import verify
+
+
+def _oq(bits: int = 8, signed: bool = True, **extra) -> dict:
+    return {"output_quantizer": {"bitwidth": bits, "signed": signed, **extra}}
+
+
+def _ranged(model: keras.Model, ranges: dict[str, float], sample: np.ndarray) -> keras.Model:
+    model(sample[:1])  # builds every quantizer
+    for name, r in ranges.items():
+        model.get_layer(name).out_quantizer.range_max.assign(np.float32(r))
+    return model
+
+
+def _mlp(seed: int = 0) -> keras.Model:
+    keras.utils.set_random_seed(seed)
+    i = keras.Input((16,))
+    x = QuantizedDense(12, name="d1")(i)
+    x = QuantizedReLU(max_value=6.0, name="r1", quant_config=_oq(8, False))(x)
+    x = QuantizedDense(5, name="d2", quant_config=_oq(8))(x)
+    return keras.Model(i, Dequantizer(name="deq")(x))
+
+
+def _cnn(seed: int = 1, size: int = 8) -> keras.Model:
+    """conv (same) -> relu -> max pool -> depthwise -> (1x1 conv, batch norm) -> add -> concatenate -> GAP -> dense."""
+    keras.utils.set_random_seed(seed)
+    i = keras.Input((size, size, 3))
+    x = QuantizedConv2D(6, 3, padding="same", name="c1")(i)
+    x = QuantizedReLU(max_value=None, name="r1", quant_config=_oq(8, False))(x)
+    x = QuantizedMaxPool2D(2, name="p1")(x)
+    x = QuantizedDepthwiseConv2D(3, padding="valid", name="dw", quant_config=_oq(8))(x)
+    a = QuantizedConv2D(6, 1, name="c2", quant_config=_oq(8))(x)
+    b = QuantizedBatchNormalization(name="bn", quant_config=_oq(8))(x)
+    x = QuantizedAdd(name="add", quant_config=_oq(8))([a, b])
+    y = QuantizedConcatenate(name="cat")([x, a])
+    y = QuantizedGlobalAveragePooling2D(name="gap", quant_config=_oq(8))(y)
+    y = QuantizedDense(4, name="d", quant_config=_oq(8))(y)
+    model = keras.Model(i, Dequantizer()(y))
+    model(np.zeros((1, size, size, 3), np.float32))
+    bn = model.get_layer("bn")
+    rng = np.random.default_rng(seed)
+    bn.moving_variance.assign(rng.uniform(0.5, 2, 6).astype(np.float32))
+    bn.gamma.assign(rng.uniform(-2, 2, 6).astype(np.float32))
+    return model
+
+
+CNN_RANGES = {"r1": 600.0, "dw": 700.0, "c2": 900.0, "bn": 300.0, "add": 900.0, "gap": 400.0, "d": 500.0}
+
+
+def _inputs(shape: tuple[int, ...], n: int = 600, seed: int = 3) -> np.ndarray:
+    x = np.random.default_rng(seed).uniform(-300, 300, (n, *shape)).astype(np.float32)
+    x[:4] = [[-256.9], [255.9], [-0.99], [0.5]] if len(shape) == 1 else x[:4]  # the input's ends, toward zero
+    return x
+
+
+def test_an_mlp_lowers_to_the_integers_the_model_computes() -> None:
+    x = _inputs((16,))
+    model = _ranged(_mlp(), {"r1": 6.0, "d2": 16.0}, x)
+    graph = hwq.lower(model)
+    want = np.asarray(model(x))
+    assert np.array_equal(graph.simulate(x), want)
+    assert len(np.unique(want)) > 10
+    ops = [n.op for n in graph.nodes]
+    assert ops.count("dense") == 2 and ops.count("quantize") == 2  # one per output quantizer
+    assert graph.inputs[0].type.rounding.value == "TRN_ZERO" and graph.inputs[0].type.width == 9
+    assert graph.meta["notes"]["keras_float32_exact"]
+
+
+def test_a_cnn_with_branches_lowers_exactly() -> None:
+    model = _ranged(_cnn(), CNN_RANGES, np.zeros((1, 8, 8, 3), np.float32))
+    x = _inputs((8, 8, 3), n=300)
+    graph = hwq.lower(model)
+    want = np.asarray(model(x))
+    assert np.array_equal(graph.simulate(x), want)
+    assert len(np.unique(want)) > 10
+    ops = {n.op for n in graph.nodes}
+    assert {"conv", "pool", "affine", "add", "concatenate", "dense", "quantize"} <= ops
+
+
+def test_a_per_channel_output_grid_is_refused_by_name() -> None:
+    keras.utils.set_random_seed(4)
+    i = keras.Input((6, 6, 2))
+    x = QuantizedConv2D(3, 3, name="per_axis", quant_config=_oq(8, axis="per-axis"))(i)
+    model = keras.Model(i, Dequantizer()(x))
+    model(np.zeros((1, 6, 6, 2), np.float32))
+    model.get_layer("per_axis").out_quantizer.range_max.assign(np.array([10.0, 300.0, 3000.0], np.float32))
+    with pytest.raises(UnsupportedLayerError, match="'per_axis'.*its own frac_bits.*per_tensor_activations=True"):
+        hwq.lower(model)
+
+
+def test_a_float_scale_left_at_the_output_is_refused() -> None:
+    keras.utils.set_random_seed(5)
+    i = keras.Input((8,))
+    model = keras.Model(i, Dequantizer(name="deq")(QuantizedDense(3, name="raw")(i)))
+    model(np.zeros((1, 8), np.float32))
+    with pytest.raises(UnsupportedLayerError, match="'deq'.*float scales.*output quantizer"):
+        hwq.lower(model)
+
+
+def test_a_buffer_that_could_saturate_is_refused() -> None:
+    keras.utils.set_random_seed(6)
+    i = keras.Input((64,))
+    layer = QuantizedDense(3, name="narrow", quant_config={"buffer_bitwidth": 12, **_oq(8)})
+    model = keras.Model(i, Dequantizer()(layer(i)))
+    model(np.zeros((1, 64), np.float32))
+    with pytest.raises(UnsupportedLayerError, match="'narrow'.*more than its 12-bit buffer"):
+        hwq.lower(model)
+
+
+def test_padding_with_a_nonzero_value_is_refused() -> None:
+    keras.utils.set_random_seed(7)
+    i = keras.Input((5, 5, 2))
+    x = QuantizedConv2D(2, 3, padding_value=1.0, name="padded", quant_config=_oq(8))(i)
+    model = keras.Model(i, Dequantizer()(x))
+    _ranged(model, {"padded": 500.0}, np.zeros((1, 5, 5, 2), np.float32))
+    with pytest.raises(UnsupportedLayerError, match="'padded'.*pads with.*zeros"):
+        hwq.lower(model)
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("verilator")
+def test_quantizeml_models_are_equal_across_the_four_implementations(tmp_path) -> None:
+    x = _inputs((16,), n=2000)
+    mlp = _ranged(_mlp(), {"r1": 6.0, "d2": 16.0}, x)
+    result = verify(mlp, data=x, workdir=tmp_path / "mlp")
+    assert result.passed and {c.target for c in result.checks} == {"keras", "vitis", "catapult", "verilog"}
+    assert all(c.mismatches == 0 and c.exact for c in result.checks)
+    cnn = _ranged(_cnn(size=6), CNN_RANGES, np.zeros((1, 6, 6, 3), np.float32))
+    result = verify(cnn, data=_inputs((6, 6, 3), n=300), workdir=tmp_path / "cnn")
+    assert result.passed and all(c.mismatches == 0 for c in result.checks)
