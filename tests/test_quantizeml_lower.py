@@ -22,9 +22,12 @@ from hwq.quantizeml.layers import (
     QuantizedConv2D,
     QuantizedDense,
     QuantizedDepthwiseConv2D,
+    QuantizedFlatten,
     QuantizedGlobalAveragePooling2D,
     QuantizedMaxPool2D,
     QuantizedReLU,
+    QuantizedRescaling,
+    QuantizedSeparableConv2D,
 )
 from hwq.verify import verify
 
@@ -105,6 +108,24 @@ def test_a_cnn_with_branches_lowers_exactly() -> None:
     assert {"conv", "pool", "affine", "add", "concatenate", "dense", "quantize"} <= ops
 
 
+def test_rescaled_inputs_through_a_separable_convolution() -> None:
+    """QuantizedRescaling's float scale and the separable's products reach the hardware as integer multipliers; its
+    scaled products can pass the buffer's limits, so they are clamped per channel as QuantizeML saturates them."""
+    keras.utils.set_random_seed(3)
+    i = keras.Input((7, 7, 3))
+    x = QuantizedRescaling(1 / 255, name="rs")(i)
+    x = QuantizedSeparableConv2D(5, 3, depth_multiplier=2, padding="same", name="sep", quant_config=_oq(8))(x)
+    x = QuantizedReLU(max_value=6.0, name="r", quant_config=_oq(4, False))(x)
+    x = QuantizedDense(3, name="d", quant_config=_oq(8))(QuantizedFlatten()(x))
+    model = keras.Model(i, Dequantizer()(x))
+    x = np.random.default_rng(0).uniform(0, 255, (400, 7, 7, 3)).astype(np.float32)
+    _ranged(model, {"sep": 4.0, "r": 6.0, "d": 8.0}, x)
+    graph = hwq.lower(model)
+    want = np.asarray(model(x))
+    assert np.array_equal(graph.simulate(x), want) and len(np.unique(want)) > 10
+    assert any(n.name.startswith("sep_scaled_clamped") for n in graph.nodes)
+
+
 def test_a_per_channel_output_grid_is_refused_by_name() -> None:
     keras.utils.set_random_seed(4)
     i = keras.Input((6, 6, 2))
@@ -125,14 +146,26 @@ def test_a_float_scale_left_at_the_output_is_refused() -> None:
         hwq.lower(model)
 
 
-def test_a_buffer_that_could_saturate_is_refused() -> None:
+@pytest.mark.parametrize("fp_weights", [False, True])
+def test_a_buffer_that_saturates_saturates_as_quantizeml_does(fp_weights: bool) -> None:
+    """A 12-bit buffer that real inputs overflow: the products and the scaled products saturate there, channel by
+    channel (power-of-two weights put each channel's integers on its own grid: a clamp per channel)."""
     keras.utils.set_random_seed(6)
     i = keras.Input((64,))
-    layer = QuantizedDense(3, name="narrow", quant_config={"buffer_bitwidth": 12, **_oq(8)})
-    model = keras.Model(i, Dequantizer()(layer(i)))
-    model(np.zeros((1, 64), np.float32))
-    with pytest.raises(UnsupportedLayerError, match="'narrow'.*more than its 12-bit buffer"):
-        hwq.lower(model)
+    config = {"buffer_bitwidth": 12, "weight_quantizer": {"bitwidth": 8, "fp_quantizer": fp_weights},
+              **_oq(8, scale_bits=8, buffer_bitwidth=24)}
+    model = keras.Model(i, Dequantizer()(QuantizedDense(6, name="narrow", quant_config=config)(i)))
+    x = _inputs((64,), n=800)
+    _ranged(model, {"narrow": 512.0}, x)
+    graph = hwq.lower(model)
+    want = np.asarray(model(x))
+    assert np.array_equal(graph.simulate(x), want)
+    assert any("_buffer" in n.name or "_clamped" in n.name for n in graph.nodes)
+    wide = keras.Model(i, Dequantizer()(QuantizedDense(6, quant_config={**config, "buffer_bitwidth": 32})(i)))
+    wide(x[:1])
+    wide.layers[1].set_weights(model.layers[1].get_weights())
+    wide.layers[1].out_quantizer.range_max.assign(np.float32(512.0))
+    assert not np.array_equal(np.asarray(wide(x)), want)  # the narrow buffer did saturate
 
 
 def test_padding_with_a_nonzero_value_is_refused() -> None:

@@ -17,7 +17,13 @@ from hwq.frontend.context import LoweringContext
 from hwq.frontend.errors import UnsupportedLayerError
 from hwq.frontend.pooling import lower_max_pool
 from hwq.frontend.quantizeml.elementwise import lower_add, lower_concatenate, lower_global_average, lower_relu
-from hwq.frontend.quantizeml.weighted import lower_batchnorm, lower_conv2d, lower_dense, lower_depthwise
+from hwq.frontend.quantizeml.weighted import (
+    lower_batchnorm,
+    lower_conv2d,
+    lower_dense,
+    lower_depthwise,
+    lower_separable,
+)
 from hwq.frontend.reshaping import lower_flatten, lower_permute, lower_reshape
 from hwq.ir import Value
 
@@ -27,6 +33,11 @@ MODEL_INPUT_TYPE = FixedType(9, 9, True, Rounding.TRN_ZERO, Overflow.SAT)
 
 def _same(ctx: LoweringContext, layer, inputs: list[Value]) -> Value:
     """QuantizedDropout: the values pass unchanged."""
+    return inputs[0]
+
+
+def _rescaled(ctx: LoweringContext, layer, inputs: list[Value]) -> Value:
+    """QuantizedRescaling: the input's integers; its float scale travels on to the next OutputQuantizer."""
     return inputs[0]
 
 
@@ -58,15 +69,18 @@ def _tracking(lower_layer: Callable) -> Callable:
 
 
 def _makes_float_scales(layer) -> bool:
-    quantizers = [getattr(layer, name, None) for name in ("weight_quantizer", "a_quantizer")]
+    quantizers = [getattr(layer, name, None) for name in ("weight_quantizer", "a_quantizer", "dw_weight_quantizer",
+                                                           "pw_weight_quantizer")]
     float_weights = any(q is not None and not getattr(q, "fp_quantizer", False) for q in quantizers)
-    return float_weights or type(layer).__name__ == "QuantizedGlobalAveragePooling2D"
+    return float_weights or type(layer).__name__ in ("QuantizedGlobalAveragePooling2D", "QuantizedRescaling")
 
 
 _LOWERINGS: dict[str, Callable[[LoweringContext, object, list[Value]], Value]] = {
     "QuantizedDense": lower_dense,
     "QuantizedConv2D": lower_conv2d,
     "QuantizedDepthwiseConv2D": lower_depthwise,
+    "QuantizedSeparableConv2D": lower_separable,
+    "QuantizedRescaling": _rescaled,
     "QuantizedBatchNormalization": lower_batchnorm,
     "QuantizedReLU": lower_relu,
     "QuantizedMaxPool2D": lower_max_pool,

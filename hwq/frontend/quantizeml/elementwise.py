@@ -12,7 +12,7 @@ import numpy as np
 from hwq.frontend.context import LoweringContext
 from hwq.frontend.errors import UnsupportedLayerError
 from hwq.frontend.quantizeml.integers import int_tensor, recorded_tensor
-from hwq.frontend.quantizeml.output import check_buffer, lower_output
+from hwq.frontend.quantizeml.output import lower_output, saturated
 from hwq.ir import IntTensor, Value
 from hwq.ir.build import make_node
 
@@ -51,7 +51,7 @@ def lower_global_average(ctx: LoweringContext, layer, inputs: list[Value]) -> Va
     name, out = ctx.names_for(layer, "_sum")
     attrs = {"mode": "sum", "size": list(spatial), "strides": list(spatial), "padding": [[0, 0]] * len(spatial)}
     total = ctx.add(layer.name, make_node("pool", name, [x], out, attrs))
-    check_buffer(layer, total, layer.buffer_bitwidth, "sum")
+    total = saturated(ctx, layer, total, layer.buffer_bitwidth, np.zeros(x.shape[-1], dtype=np.int64), "sum")
     shape = [1, 1, x.shape[-1]] if layer.keepdims else [x.shape[-1]]
     name, out = ctx.names_for(layer, "_shape")
     total = ctx.add(layer.name, make_node("reshape", name, [total], out, {"shape": shape}))
@@ -65,7 +65,7 @@ def lower_add(ctx: LoweringContext, layer, inputs: list[Value]) -> Value:
     """Both inputs on the finer grid (exact left shifts: the add node aligns them), summed; `average` halves."""
     name, out = ctx.names_for(layer, "_sum")
     y = ctx.add(layer.name, make_node("add", name, inputs, out))
-    check_buffer(layer, y, layer.buffer_bitwidth, "sum")
+    y = saturated(ctx, layer, y, layer.buffer_bitwidth, np.zeros(y.shape[-1], dtype=np.int64), "sum")
     if getattr(layer, "average", False):
         name, out = ctx.names_for(layer, "_half")
         y = ctx.add(layer.name, make_node("scale", name, [y], out, {"exponent": -1}))

@@ -40,3 +40,10 @@ def recorded_tensor(qtensor) -> IntTensor:
     values, frac = integers_of(qtensor)
     values, top = aligned(values, frac)
     return int_tensor(values, top)
+
+
+def channel_shifts(qtensor, channels: int) -> np.ndarray:
+    """How far aligned() shifts each of `channels` channels left (all 0 for one frac_bits)."""
+    _, frac = integers_of(qtensor)
+    shifts = int(frac.max()) - frac if frac.size else np.zeros(1, dtype=np.int64)
+    return np.broadcast_to(shifts.reshape(-1) if shifts.size > 1 else shifts.reshape(()), (channels,)).copy()

@@ -2,9 +2,10 @@
 
 A QFloat result (integers times float scales) is multiplied by the scales the OutputQuantizer quantized to
 integers (an affine node: one multiplier per channel, M_c at s_c fraction bits); the product is rounded half up
-onto the output's frac_bits and saturated to `bitwidth` bits (a quantize node, RND and SAT). QuantizeML saturates
-the accumulator and the scaled product to its buffer; hwq lowers layers whose proven bounds stay inside the buffer,
-where that saturation does nothing, and refuses the others, naming the layer.
+onto the output's frac_bits and saturated to `bitwidth` bits (a quantize node, RND and SAT). QuantizeML also
+saturates the accumulator and the scaled product to its buffer: nothing to print where the proven bounds stay
+inside it; where they could reach its limits, the same saturation (one saturating quantize, or a clamp per channel
+when the channels' integers were shifted onto one binary point by different amounts).
 """
 
 from __future__ import annotations
@@ -14,19 +15,52 @@ import numpy as np
 from hwq.fixed import FixedType, Overflow, Rounding
 from hwq.frontend.context import LoweringContext
 from hwq.frontend.errors import UnsupportedLayerError
-from hwq.frontend.quantizeml.integers import aligned, int_tensor, integers_of
+from hwq.frontend.quantizeml.integers import aligned, channel_shifts, int_tensor, integers_of
 from hwq.ir import Value
 from hwq.ir.build import make_node
 
 
-def check_buffer(layer, value: Value, buffer_value_bits: int, what: str) -> None:
-    """Refuse a value whose proven range does not fit the signed buffer (its value bits, sign excluded)."""
-    t = value.type
-    if t.width > buffer_value_bits + 1:
-        raise UnsupportedLayerError(
-            f"layer {layer.name!r} ({type(layer).__name__}): its {what} needs {t.width} bits, more than its "
-            f"{buffer_value_bits + 1}-bit buffer, where QuantizeML would saturate; hwq lowers layers whose buffer "
-            "never saturates: quantize with fewer weight or activation bits, or a wider buffer_bitwidth")
+def fits(value: Value, buffer_value_bits: int) -> bool:
+    """Whether the value's proven range lies in the signed buffer (value bits, sign excluded): no saturation."""
+    return value.type.width <= buffer_value_bits + 1
+
+
+def saturated(ctx: LoweringContext, layer, y: Value, buffer_value_bits: int, shifts: np.ndarray, what: str) -> Value:
+    """y's integers saturated to the signed buffer as QuantizeML saturates them, channel c's integers having been
+    shifted left by shifts[c] to share one binary point (its limits shift with it). Nothing when y's proven range
+    fits; one saturating quantize when every channel shares its limits; else a clamp per channel."""
+    if fits(y, buffer_value_bits) or len(y.shape) == 0:
+        return y
+    top, bottom = (1 << buffer_value_bits) - 1, -(1 << buffer_value_bits)
+    if len(set(shifts.tolist())) == 1:
+        s = int(shifts[0])  # integers multiple of 2**s: the buffer's grid is 2**s of theirs
+        t = FixedType(buffer_value_bits + 1, buffer_value_bits + 1 - (y.type.frac - s), True, Rounding.TRN,
+                      Overflow.SAT)
+        name, out = ctx.names_for(layer, f"_{what}_buffer")
+        return ctx.add(layer.name, make_node("quantize", name, [y], out, out_type=t))
+    his = np.array([top << int(s) for s in shifts], dtype=object)
+    los = np.array([bottom << int(s) for s in shifts], dtype=object)
+    return _clamped(ctx, layer, y, los, his, what)
+
+
+def _clamped(ctx: LoweringContext, layer, y: Value, los: np.ndarray, his: np.ndarray, what: str) -> Value:
+    """min(max(y, lo_c), hi_c) per channel, exactly: y - relu(y - hi_c), then that + relu(lo_c - that)."""
+    channels = y.shape[-1]
+    frac = y.type.frac
+
+    def affine(x: Value, sign: int, bias: np.ndarray, suffix: str) -> Value:
+        name, out = ctx.names_for(layer, suffix)
+        params = {"kernel": int_tensor(np.full(channels, sign), 0), "bias": int_tensor(bias, frac)}
+        return ctx.add(layer.name, make_node("affine", name, [x], out, {"multiplier": "mult"}, params))
+
+    def node(op: str, xs: list[Value], suffix: str) -> Value:
+        name, out = ctx.names_for(layer, suffix)
+        return ctx.add(layer.name, make_node(op, name, xs, out))
+
+    above = node("relu", [affine(y, 1, -his, f"_{what}_over")], f"_{what}_above")
+    capped = node("subtract", [y, above], f"_{what}_capped")
+    below = node("relu", [affine(capped, -1, los, f"_{what}_under")], f"_{what}_below")
+    return node("add", [capped, below], f"_{what}_clamped")
 
 
 def lower_output(ctx: LoweringContext, layer, y: Value) -> Value:
@@ -37,7 +71,7 @@ def lower_output(ctx: LoweringContext, layer, y: Value) -> Value:
     qscales = oq.qscales.value
     if qscales is not None:
         y = _scaled(ctx, layer, y, qscales)
-        check_buffer(layer, y, oq.buffer_bitwidth - 1, "product with its quantized scales")
+        y = saturated(ctx, layer, y, oq.buffer_bitwidth - 1, channel_shifts(qscales, y.shape[-1]), "scaled")
     frac = np.asarray(oq.frac_bits.numpy()).reshape(-1)
     if len(set(frac.tolist())) != 1:
         raise UnsupportedLayerError(

@@ -11,8 +11,8 @@ import numpy as np
 
 from hwq.frontend.context import LoweringContext
 from hwq.frontend.errors import UnsupportedLayerError
-from hwq.frontend.quantizeml.integers import recorded_tensor
-from hwq.frontend.quantizeml.output import check_buffer, lower_output
+from hwq.frontend.quantizeml.integers import channel_shifts, int_tensor, recorded_tensor
+from hwq.frontend.quantizeml.output import fits, lower_output, saturated
 from hwq.frontend.spatial import as_tuple, resolved_padding
 from hwq.ir import IntTensor, Value
 from hwq.ir.build import make_node
@@ -36,36 +36,67 @@ def lower_depthwise(ctx: LoweringContext, layer, inputs: list[Value]) -> Value:
     return _weighted(ctx, layer, x, "conv", _conv_attrs(layer, x, kernel.shape[:2], x.shape[-1]), kernel)
 
 
+def lower_separable(ctx: LoweringContext, layer, inputs: list[Value]) -> Value:
+    """The depthwise convolution (one scale for the whole kernel, so its sums share one grid), then the 1x1 pointwise
+    one with the bias; the sums between them stay in the buffer, unquantized."""
+    flat = _recorded(layer, layer.dw_weight_quantizer, "dw_weight_quantizer")
+    x = inputs[0]
+    depthwise = IntTensor(flat.mantissa.reshape(*flat.shape[:2], 1, -1), flat.type)
+    name, out = ctx.names_for(layer, "_depthwise")
+    attrs = {**_conv_attrs(layer, x, depthwise.shape[:2], x.shape[-1]), "multiplier": "mult"}
+    middle = ctx.add(layer.name, make_node("conv", name, [x], out, attrs, {"kernel": depthwise}))
+    middle = saturated(ctx, layer, middle, layer.buffer_bitwidth, np.zeros(flat.shape[-1], dtype=np.int64),
+                       "depthwise")
+    pointwise = _recorded(layer, layer.pw_weight_quantizer, "pw_weight_quantizer")
+    one = {"strides": [1, 1], "dilation": [1, 1], "padding": [[0, 0], [0, 0]], "groups": 1}
+    return _weighted(ctx, layer, middle, "conv", one, pointwise)
+
+
 def lower_batchnorm(ctx: LoweringContext, layer, inputs: list[Value]) -> Value:
     """y = a * x + b per channel: an affine node."""
     a = _recorded(layer, layer.a_quantizer, "a_quantizer")
     channels = inputs[0].shape[-1]
     if a.mantissa.size == 1:
         a = IntTensor(np.full(channels, a.mantissa.reshape(-1)[0]), a.type)
-    bias = recorded_tensor(layer.b_quantizer.qweights.value)
-    return _node(ctx, layer, inputs[0], "affine", {}, IntTensor(a.mantissa.reshape(-1), a.type), bias)
+    return _node(ctx, layer, inputs[0], "affine", {}, IntTensor(a.mantissa.reshape(-1), a.type),
+                 layer.b_quantizer.qweights.value, channel_shifts(layer.a_quantizer.qweights.value, channels))
 
 
 def _weighted(ctx: LoweringContext, layer, x: Value, op: str, attrs: dict, kernel: IntTensor) -> Value:
-    bias = recorded_tensor(layer.bias_quantizer.qweights.value) if layer.use_bias else None
-    return _node(ctx, layer, x, op, attrs, kernel, bias)
+    bias = layer.bias_quantizer.qweights.value if layer.use_bias else None
+    return _node(ctx, layer, x, op, attrs, kernel, bias, _shifts(layer, kernel))
 
 
-def _node(ctx: LoweringContext, layer, x: Value, op: str, attrs: dict, kernel: IntTensor,
-          bias: IntTensor | None) -> Value:
-    """The products (checked against the buffer alone, and with the bias), then the output quantizer."""
+def _node(ctx: LoweringContext, layer, x: Value, op: str, attrs: dict, kernel: IntTensor, recorded_bias,
+          shifts: np.ndarray) -> Value:
+    """Products, bias, output quantizer. QuantizeML saturates the products to the buffer, then the sum with the
+    bias: one node with the bias when neither can reach the buffer's limits, else each step and its saturation."""
+    bias = recorded_tensor(recorded_bias) if recorded_bias is not None else None
     if bias is not None and bias.type.frac != x.type.frac + kernel.type.frac:
         raise AssertionError(f"layer {layer.name!r}: its bias lies on 2**-{bias.type.frac}, not on the "
                              f"accumulator's grid 2**-{x.type.frac + kernel.type.frac}")
-    name, out = ctx.names_for(layer, "_products")
-    products = make_node(op, name, [x], out, {**attrs, "multiplier": "mult"}, {"kernel": kernel})
-    check_buffer(layer, products.output, layer.buffer_bitwidth, "accumulator")
-    if bias is None:
-        return lower_output(ctx, layer, ctx.add(layer.name, products))
-    name, out = ctx.names_for(layer)
-    node = make_node(op, name, [x], out, {**attrs, "multiplier": "mult"}, {"kernel": kernel, "bias": bias})
-    check_buffer(layer, node.output, layer.buffer_bitwidth, "accumulator with its bias")
-    return lower_output(ctx, layer, ctx.add(layer.name, node))
+    attrs = {**attrs, "multiplier": "mult"}
+    name, out = ctx.names_for(layer, "_products" if bias is not None else "")
+    products = make_node(op, name, [x], out, attrs, {"kernel": kernel})
+    if bias is not None and fits(products.output, layer.buffer_bitwidth):
+        name, out = ctx.names_for(layer)
+        whole = make_node(op, name, [x], out, attrs, {"kernel": kernel, "bias": bias})
+        if fits(whole.output, layer.buffer_bitwidth):
+            return lower_output(ctx, layer, ctx.add(layer.name, whole))
+    y = saturated(ctx, layer, ctx.add(layer.name, products), layer.buffer_bitwidth, shifts, "products")
+    if bias is not None:
+        name, out = ctx.names_for(layer, "_bias")
+        ones = int_tensor(np.ones(y.shape[-1], dtype=np.int64), 0)
+        y = ctx.add(layer.name, make_node("affine", name, [y], out, {"multiplier": "mult"},
+                                          {"kernel": ones, "bias": bias}))
+        y = saturated(ctx, layer, y, layer.buffer_bitwidth, shifts, "sum")
+    return lower_output(ctx, layer, y)
+
+
+def _shifts(layer, kernel: IntTensor) -> np.ndarray:
+    """How far each output channel's integers were shifted onto the kernel's one binary point."""
+    return channel_shifts(layer.weight_quantizer.qweights.value if hasattr(layer, "weight_quantizer")
+                          else layer.pw_weight_quantizer.qweights.value, kernel.shape[-1])
 
 
 def _recorded(layer, quantizer, what: str) -> IntTensor:
