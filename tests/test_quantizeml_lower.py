@@ -126,15 +126,28 @@ def test_rescaled_inputs_through_a_separable_convolution() -> None:
     assert any(n.name.startswith("sep_scaled_clamped") for n in graph.nodes)
 
 
-def test_a_per_channel_output_grid_is_refused_by_name() -> None:
+def test_per_channel_output_grids_round_each_channel_on_its_own() -> None:
+    """QuantizeML's default per-axis activations: each channel its own frac_bits, rounded on its own grid (scaled
+    up by a power of two, rounded once, scaled back), held on the finest grid; ReLU, max pool, add, concatenate
+    and GAP take such values as QuantizeML does."""
     keras.utils.set_random_seed(4)
     i = keras.Input((6, 6, 2))
-    x = QuantizedConv2D(3, 3, name="per_axis", quant_config=_oq(8, axis="per-axis"))(i)
-    model = keras.Model(i, Dequantizer()(x))
-    model(np.zeros((1, 6, 6, 2), np.float32))
-    model.get_layer("per_axis").out_quantizer.range_max.assign(np.array([10.0, 300.0, 3000.0], np.float32))
-    with pytest.raises(UnsupportedLayerError, match="'per_axis'.*its own frac_bits.*per_tensor_activations=True"):
-        hwq.lower(model)
+    x = QuantizedConv2D(3, 3, name="c", quant_config=_oq(8, axis="per-axis"))(i)
+    x = QuantizedReLU(max_value=6.0, name="r", quant_config=_oq(8, False, axis="per-axis"))(x)
+    x = QuantizedMaxPool2D(2, name="p")(x)
+    a = QuantizedConv2D(3, 1, name="c2", quant_config=_oq(8, axis="per-axis"))(x)
+    y = QuantizedAdd(name="add", quant_config=_oq(8, axis="per-axis"))([a, x])
+    y = QuantizedConcatenate(name="cat")([y, x])
+    y = QuantizedGlobalAveragePooling2D(name="gap", quant_config=_oq(8))(y)
+    model = keras.Model(i, Dequantizer()(y))
+    x = _inputs((6, 6, 2), n=300)
+    model(x[:1])
+    for name, ranges in {"c": [10, 30, 100], "r": [2, 5, 6], "c2": [4, 8, 16], "add": [8, 8, 16], "gap": 8}.items():
+        model.get_layer(name).out_quantizer.range_max.assign(np.asarray(ranges, np.float32))
+    graph = hwq.lower(model)
+    want = np.asarray(model(x))
+    assert np.array_equal(graph.simulate(x), want) and len(np.unique(want)) > 10
+    assert any(n.name == "c_output_rounded" for n in graph.nodes)
 
 
 def test_a_float_scale_left_at_the_output_is_refused() -> None:

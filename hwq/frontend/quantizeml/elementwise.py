@@ -73,12 +73,8 @@ def lower_add(ctx: LoweringContext, layer, inputs: list[Value]) -> Value:
 
 
 def lower_concatenate(ctx: LoweringContext, layer, inputs: list[Value]) -> Value:
-    fracs = {v.type.frac for v in inputs}
-    if len(fracs) > 1:
-        raise UnsupportedLayerError(
-            f"layer {layer.name!r} (QuantizedConcatenate): its inputs lie on different grids (frac bits "
-            f"{sorted(fracs)}), so the result has per-channel frac bits; the IR holds one type per tensor: quantize "
-            "the inputs with one frac_bits (per_tensor_activations and the same range)")
+    """The inputs joined; inputs on different grids (QuantizeML's per-channel frac_bits) keep their values exactly on
+    the finest one (the concatenate op moves each onto the output's grid)."""
     rank = len(inputs[0].shape)
     axis = layer.axis if layer.axis < 0 else layer.axis - 1
     name, out = ctx.names_for(layer)

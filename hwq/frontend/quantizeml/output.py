@@ -73,15 +73,39 @@ def lower_output(ctx: LoweringContext, layer, y: Value) -> Value:
         y = _scaled(ctx, layer, y, qscales)
         y = saturated(ctx, layer, y, oq.buffer_bitwidth - 1, channel_shifts(qscales, y.shape[-1]), "scaled")
     frac = np.asarray(oq.frac_bits.numpy()).reshape(-1)
-    if len(set(frac.tolist())) != 1:
-        raise UnsupportedLayerError(
-            f"layer {layer.name!r} ({type(layer).__name__}): its output quantizer gives each channel its own "
-            f"frac_bits ({sorted(set(frac.tolist()))}); the IR holds one type per tensor: quantize with "
-            "QuantizationParams(per_tensor_activations=True)")
     bits = int(oq.bitwidth)
-    target = FixedType(bits, bits - int(frac[0]), bool(oq.signed), Rounding.RND, Overflow.SAT)
-    name, out = ctx.names_for(layer, "_output")
+    if len(set(frac.tolist())) == 1:
+        return _rescaled(ctx, layer, y, bits, int(frac[0]), bool(oq.signed), "_output")
+    return _rescaled_per_channel(ctx, layer, y, bits, frac, bool(oq.signed))
+
+
+def _rescaled(ctx: LoweringContext, layer, y: Value, bits: int, frac: int, signed: bool, suffix: str) -> Value:
+    """y rounded half up onto 2**-frac and saturated to `bits` bits: one quantize node."""
+    target = FixedType(bits, bits - frac, signed, Rounding.RND, Overflow.SAT)
+    name, out = ctx.names_for(layer, suffix)
     return ctx.add(layer.name, make_node("quantize", name, [y], out, out_type=target))
+
+
+def _rescaled_per_channel(ctx: LoweringContext, layer, y: Value, bits: int, frac: np.ndarray, signed: bool) -> Value:
+    """Channel c rounded onto its own 2**-frac[c] (QuantizeML's per-axis outputs), exactly: scaled up by
+    2**(frac[c] - min) so that every channel rounds on the one grid 2**-min to the integer it rounds to on its own,
+    quantized once, then scaled back down: the values of every channel, on the finest grid of them."""
+    channels = y.shape[-1]
+    frac = np.broadcast_to(frac, (channels,)) if frac.size == 1 else frac
+    if len(frac) != channels:
+        raise UnsupportedLayerError(f"layer {layer.name!r}: {len(frac)} output frac_bits for {channels} channels")
+    ups = frac - frac.min()
+    up = _power_of_two_scaled(ctx, layer, y, ups, "_output_up")
+    rounded = _rescaled(ctx, layer, up, bits, int(frac.min()), signed, "_output_rounded")
+    return _power_of_two_scaled(ctx, layer, rounded, -ups, "_output")
+
+
+def _power_of_two_scaled(ctx: LoweringContext, layer, y: Value, exponents: np.ndarray, suffix: str) -> Value:
+    """Channel c times 2**exponents[c], exactly (an affine node of powers of two: shifts in hardware)."""
+    low = int(exponents.min())
+    kernel = int_tensor(np.array([1 << int(e - low) for e in exponents], dtype=object), -low)
+    name, out = ctx.names_for(layer, suffix)
+    return ctx.add(layer.name, make_node("affine", name, [y], out, {"multiplier": "barrel"}, {"kernel": kernel}))
 
 
 def _scaled(ctx: LoweringContext, layer, y: Value, qscales) -> Value:
