@@ -14,12 +14,43 @@ import numpy as np
 from hwq.quantizeml.tensors import FixedPoint, QTensor
 
 PACKAGE = "hwq.quantizeml"
-# QuantizeML's defaults (QuantizationParams) until hwq.quantizeml.models provides the context
+# QuantizationParams()'s values, for signatures that need a constant; calls read the current params below
 DEFAULT_WEIGHT_BITS = 8
 DEFAULT_BUFFER_BITS = 32
 # A float or integer tensor reaching a quantized layer is the model input: 8-bit integers (QuantizeML 0.5),
 # held with 8 value bits so that both int8 and uint8 fit.
 INPUT_VALUE_BITS = 8
+
+
+def current_params():
+    """The QuantizationParams in force (hwq.quantizeml.models.quantization sets them)."""
+    # imported here: hwq.quantizeml.models imports the layers, so a module-level import would be circular
+    from hwq.quantizeml.models.params import get_quantization_params
+    return get_quantization_params()
+
+
+def default_weight_bits() -> int:
+    return current_params().weight_bits
+
+
+def default_buffer_bits() -> int:
+    return current_params().buffer_bits
+
+
+def default_input_weight_bits() -> int:
+    return current_params().input_weight_bits
+
+
+def default_activation_bits() -> int:
+    return current_params().activation_bits
+
+
+def default_output_bits() -> int:
+    return current_params().output_bits
+
+
+def default_per_tensor_activations() -> bool:
+    return current_params().per_tensor_activations
 
 
 def register(cls):
@@ -86,11 +117,12 @@ def check_quant_config(layer_name: str, quant_config) -> dict:
 
 
 def buffer_value_bits(quant_config: dict, signed: bool = True) -> int:
-    """The accumulator's value bits: buffer_bitwidth (default 32) less the sign bit when signed.
+    """The accumulator's value bits: buffer_bitwidth (default: the current params' buffer_bits, 32) less the
+    sign bit when signed.
 
     Fills quant_config["buffer_bitwidth"] with the default, so that get_config() saves it.
     """
-    bits = quant_config.setdefault("buffer_bitwidth", DEFAULT_BUFFER_BITS)
+    bits = quant_config.setdefault("buffer_bitwidth", default_buffer_bits())
     if isinstance(bits, bool) or not isinstance(bits, int) or bits < 2:
         raise ValueError(f"buffer_bitwidth must be an integer >= 2, got {bits!r}")
     return bits - 1 if signed else bits
