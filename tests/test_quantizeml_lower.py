@@ -202,3 +202,45 @@ def test_quantizeml_models_are_equal_across_the_four_implementations(tmp_path) -
     cnn = _ranged(_cnn(size=6), CNN_RANGES, np.zeros((1, 6, 6, 3), np.float32))
     result = verify(cnn, data=_inputs((6, 6, 3), n=300), workdir=tmp_path / "cnn")
     assert result.passed and all(c.mismatches == 0 for c in result.checks)
+
+
+def _task(n: int = 256):
+    """The colour task of test_quantizeml_models.py: the dominant channel of noisy 8x8 images."""
+    rng = np.random.default_rng(11)
+    y = rng.integers(0, 3, n)
+    x = np.clip(rng.integers(0, 200, (n, 8, 8, 3)) + 40 * np.eye(3)[y][:, None, None, :], 0, 255)
+    return x.astype(np.float32), y
+
+
+@pytest.mark.parametrize("bits", [8, 4])
+def test_quantized_float_models_lower_exactly(bits: int) -> None:
+    """hwq.quantizeml.models.quantize on float models (the CNN: conv, batch norm, ReLU, max pool, depthwise,
+    separable, add, concatenate, GAP, dense; the MLP: rescaling, dense, batch norm, ReLU, dropout), at 8 and 4 bits
+    with QuantizeML's default per-axis activations, then hwq.lower: the same values."""
+    from test_quantizeml_models import cnn, mlp
+
+    from hwq.quantizeml.models import QuantizationParams, quantize
+
+    keras.utils.set_random_seed(bits)
+    params = QuantizationParams() if bits == 8 else QuantizationParams(4, False, 4, 4, 8)
+    x, _ = _task()
+    for model, samples in ((cnn(classes=3), x), (mlp(), x.reshape(len(x), -1)[:, :16] - 128)):
+        quantized = quantize(model, qparams=params, samples=samples)
+        want = np.asarray(quantized(samples))
+        assert np.array_equal(hwq.lower(quantized).simulate(samples), want) and len(np.unique(want)) > 3
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("verilator")
+def test_a_trained_quantized_cnn_is_equal_across_the_four_implementations(tmp_path) -> None:
+    from test_quantizeml_models import cnn, train
+
+    from hwq.quantizeml.models import quantize
+
+    x, y = _task(512)
+    model = train(cnn(classes=3), x, y, epochs=3)
+    quantized = quantize(model, samples=x)
+    assert np.mean(np.argmax(quantized(x), -1) == np.argmax(model(x), -1)) >= 0.95
+    result = verify(quantized, data=x, workdir=tmp_path / "cnn")
+    assert result.passed and {c.target for c in result.checks} == {"keras", "vitis", "catapult", "verilog"}
+    assert all(c.mismatches == 0 and c.exact for c in result.checks)

@@ -90,7 +90,10 @@ def test_quantize_cnn_structure_and_outputs():
     names = [type(layer).__name__ for layer in qmodel.layers]
     assert "QuantizedBatchNormalization" not in names  # folded into the conv
     assert names[-1] == "Dequantizer" and isinstance(qmodel.layers[-1], Dequantizer)
-    assert qmodel.get_layer("head").out_quantizer is None  # the last layer keeps its wide result
+    head = qmodel.get_layer("head").out_quantizer  # integer outputs (hwq's rule), of output_bits, one grid
+    assert head is not None and head.bitwidth == 8 and head.axis == "per-tensor"
+    wide = quantize(model, q_config={"head": {"output_quantizer": None}}, samples=x)
+    assert wide.get_layer("head").out_quantizer is None  # QuantizeML's wide float output, when asked for
     assert not calibration_required(qmodel)
     # untrained weights, 7-bit ReLU outputs (signed 8 bits) through five blocks: within 10% of the largest output
     np.testing.assert_allclose(qmodel(x), model(x), atol=0.1 * np.abs(model(x)).max())

@@ -71,7 +71,9 @@ def lower_output(ctx: LoweringContext, layer, y: Value) -> Value:
     qscales = oq.qscales.value
     if qscales is not None:
         y = _scaled(ctx, layer, y, qscales)
-        y = saturated(ctx, layer, y, oq.buffer_bitwidth - 1, channel_shifts(qscales, y.shape[-1]), "scaled")
+        # QuantizeML holds the product in the wider of its buffer and the layer's (an unsigned ReLU's has a bit more)
+        held = max(oq.buffer_bitwidth - 1, getattr(layer, "buffer_bitwidth", 0))
+        y = saturated(ctx, layer, y, held, channel_shifts(qscales, y.shape[-1]), "scaled")
     frac = np.asarray(oq.frac_bits.numpy()).reshape(-1)
     bits = int(oq.bitwidth)
     if len(set(frac.tolist())) == 1:

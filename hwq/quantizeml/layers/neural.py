@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from hwq.quantizeml.layers.aligned_weight_quantizer import AlignedWeightQuantizer
-from hwq.quantizeml.layers.base import DEFAULT_WEIGHT_BITS, QTensorLayer, buffer_value_bits, check_quant_config
+from hwq.quantizeml.layers.base import QTensorLayer, buffer_value_bits, check_quant_config, default_weight_bits
 from hwq.quantizeml.layers.base import integer_inputs as model_inputs
 from hwq.quantizeml.layers.output_quantizer import OutputQuantizer
 from hwq.quantizeml.layers.recorders import TensorRecorder
@@ -93,7 +93,7 @@ class NeuralLayer(QuantizedLayer):
         if getattr(self, "data_format", "channels_last") != "channels_last":
             raise self.fail(f"supports channels_last only, got {self.data_format}")
         for name in self.WEIGHT_QUANTIZERS:
-            config = self.quant_config.setdefault(name, {"bitwidth": DEFAULT_WEIGHT_BITS})
+            config = self.quant_config.setdefault(name, {"bitwidth": default_weight_bits()})
             if name in self.PER_TENSOR_QUANTIZERS:
                 config["axis"] = None
             setattr(self, name, WeightQuantizer(name=name, **config))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hwq.quantizeml.layers.base import DEFAULT_BUFFER_BITS, register
+from hwq.quantizeml.layers.base import default_buffer_bits, register
 from hwq.quantizeml.layers.quantizer import Quantizer
 from hwq.quantizeml.layers.recorders import FixedPointRecorder, TensorRecorder
 from hwq.quantizeml.tensors import FixedPoint, QFloat, QTensor
@@ -27,12 +27,13 @@ class OutputQuantizer(Quantizer):
     """
 
     def __init__(self, bitwidth: int = 8, signed: bool = True, axis: str = "per-tensor", scale_bits: int = 8,
-                 buffer_bitwidth: int = DEFAULT_BUFFER_BITS, **kwargs) -> None:
+                 buffer_bitwidth: int | None = None, **kwargs) -> None:
         super().__init__(bitwidth, signed, **kwargs)
         if axis not in AXES:
             raise self.fail(f"axis must be 'per-tensor' or 'per-axis', got {axis!r}")
         if isinstance(scale_bits, bool) or not isinstance(scale_bits, int) or scale_bits < 1:
             raise self.fail(f"scale_bits must be a positive int, got {scale_bits!r}")
+        buffer_bitwidth = default_buffer_bits() if buffer_bitwidth is None else buffer_bitwidth  # the current params'
         if isinstance(buffer_bitwidth, bool) or not isinstance(buffer_bitwidth, int) or buffer_bitwidth < 2:
             raise self.fail(f"buffer_bitwidth must be an int >= 2, got {buffer_bitwidth!r}")
         self.axis = axis

@@ -3,8 +3,9 @@
 An OutputQuantizer goes at the end of each block: on the last layer able to hold one (a QuantizedLayer: weighted
 layers, ReLU, global average pooling, Add) before every layer that needs FixedPoint inputs (weighted layers,
 Add, Concatenate), looking back through the layers that only move values (max pooling, Flatten, Reshape,
-Permute, Dropout, Concatenate). A layer feeding only the model output keeps its wide result: the Dequantizer
-reads it exactly.
+Permute, Dropout, Concatenate). The layers that give the model's outputs get one too (QuantizeML leaves them
+their wide result, float scales and all): then the whole model computes on integers and lowers to hardware exactly
+(hwq.lower); a q_config entry {"output_quantizer": None} on such a layer gives QuantizeML's float outputs back.
 """
 
 from __future__ import annotations
@@ -22,12 +23,17 @@ def output_quantizer_holders(graph: Graph) -> list[Node]:
     for node in graph.nodes:
         if target_of(node.layer).aligned_inputs:
             holders.update(_holders_before(graph, node))
+    holders.update(_holders_of(graph, graph.outputs))  # integer outputs: no float scale left for the hardware
     return [n for n in graph.nodes if n.name in holders]
 
 
 def _holders_before(graph: Graph, node: Node) -> list[str]:
+    return _holders_of(graph, node.inputs)
+
+
+def _holders_of(graph: Graph, tensors) -> list[str]:
     found = []
-    for name in node.inputs:
+    for name in tensors:
         producer = graph.node(name)
         if producer is None:
             continue  # a model input: integers already
