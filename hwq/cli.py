@@ -265,6 +265,10 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--junit", help="also write the result as JUnit XML")
     v.add_argument("--no-progress", action="store_true", help="no progress bar")
     v.set_defaults(func=cmd_verify)
+
+    from hwq.quantizeml.command import add_parser as add_quantize
+
+    add_quantize(sub)
     return p
 
 

@@ -17,7 +17,8 @@ DEFAULT_PARAMS = QuantizationParams()  # frozen, so one shared default is safe
 
 
 def quantize(model: keras.Model, q_config: dict | None = None, qparams: QuantizationParams = DEFAULT_PARAMS,
-             samples=None, num_samples: int = 1024, batch_size: int | None = None, epochs: int = 1) -> keras.Model:
+             samples=None, num_samples: int = 1024, batch_size: int | None = None, epochs: int = 1,
+             progress: bool = False) -> keras.Model:
     """The quantized twin of a float Keras model, calibrated on `samples` (random 8-bit integers when None).
 
     The model is sanitized (transforms.sanitize), every layer is replaced by its hwq.quantizeml version with the
@@ -25,7 +26,8 @@ def quantize(model: keras.Model, q_config: dict | None = None, qparams: Quantiza
     bitwidths of `qparams`, and a Dequantizer ends each output. `q_config` maps layer names to quant_config
     entries that take priority over those from qparams, key by key (dump_config gives a complete one).
     The quantized model reads 8-bit integers: a float input is truncated toward zero, so a model for other
-    inputs should start with a Rescaling (transforms.insert_rescaling).
+    inputs should start with a Rescaling (transforms.insert_rescaling). `progress` (hwq's, not QuantizeML's) prints
+    calibration's text bar to stderr.
     """
     if any(is_quantized(layer) for layer in model.layers):
         raise ValueError(f"model '{model.name}' is already quantized: quantize the float model it came from")
@@ -35,7 +37,8 @@ def quantize(model: keras.Model, q_config: dict | None = None, qparams: Quantiza
     configs = _layer_configs(graph, q_config or {}, qparams)
     with quantization(qparams):  # defaults the configs leave unset come from qparams too
         qmodel = model_of(_with_dequantizers(graph), _quantized_factory(configs), name=model.name)
-    calibrate(float_model, qmodel, samples=samples, num_samples=num_samples, batch_size=batch_size, epochs=epochs)
+    calibrate(float_model, qmodel, samples=samples, num_samples=num_samples, batch_size=batch_size, epochs=epochs,
+              progress=progress)
     return qmodel
 
 
