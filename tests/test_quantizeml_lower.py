@@ -20,8 +20,10 @@ from hwq.quantizeml.layers import (
     QuantizedBatchNormalization,
     QuantizedConcatenate,
     QuantizedConv2D,
+    QuantizedConv2DTranspose,
     QuantizedDense,
     QuantizedDepthwiseConv2D,
+    QuantizedDepthwiseConv2DTranspose,
     QuantizedFlatten,
     QuantizedGlobalAveragePooling2D,
     QuantizedMaxPool2D,
@@ -150,6 +152,21 @@ def test_per_channel_output_grids_round_each_channel_on_its_own() -> None:
     assert any(n.name == "c_output_rounded" for n in graph.nodes)
 
 
+@pytest.mark.parametrize("padding", ["same", "valid"])
+def test_transposed_convolutions_lower_as_a_spread_and_a_convolution(padding: str) -> None:
+    keras.utils.set_random_seed(5)
+    i = keras.Input((5, 5, 3))
+    x = QuantizedConv2DTranspose(4, 3, strides=2, padding=padding, name="t", quant_config=_oq(8))(i)
+    x = QuantizedDepthwiseConv2DTranspose(3, strides=2, padding=padding, name="dt", quant_config=_oq(8))(x)
+    model = keras.Model(i, Dequantizer()(x))
+    x = _inputs((5, 5, 3), n=200)
+    _ranged(model, {"t": 600.0, "dt": 300.0}, x)
+    graph = hwq.lower(model)
+    want = np.asarray(model(x))
+    assert np.array_equal(graph.simulate(x), want) and len(np.unique(want)) > 10
+    assert [n.op for n in graph.nodes].count("pad") == 2
+
+
 def test_a_float_scale_left_at_the_output_is_refused() -> None:
     keras.utils.set_random_seed(5)
     i = keras.Input((8,))
@@ -232,15 +249,17 @@ def test_quantized_float_models_lower_exactly(bits: int) -> None:
 
 @pytest.mark.slow
 @pytest.mark.xdist_group("verilator")
-def test_a_trained_quantized_cnn_is_equal_across_the_four_implementations(tmp_path) -> None:
+def test_a_trained_cnn_quantized_at_8_and_4_bits_is_equal_across_the_four_implementations(tmp_path) -> None:
     from test_quantizeml_models import cnn, train
 
-    from hwq.quantizeml.models import quantize
+    from hwq.quantizeml.models import QuantizationParams, quantize
 
     x, y = _task(512)
     model = train(cnn(classes=3), x, y, epochs=3)
-    quantized = quantize(model, samples=x)
-    assert np.mean(np.argmax(quantized(x), -1) == np.argmax(model(x), -1)) >= 0.95
-    result = verify(quantized, data=x, workdir=tmp_path / "cnn")
-    assert result.passed and {c.target for c in result.checks} == {"keras", "vitis", "catapult", "verilog"}
-    assert all(c.mismatches == 0 and c.exact for c in result.checks)
+    for params in (QuantizationParams(), QuantizationParams(4, False, 4, 4, 8)):
+        quantized = quantize(model, qparams=params, samples=x)
+        if params.weight_bits == 8:
+            assert np.mean(np.argmax(quantized(x), -1) == np.argmax(model(x), -1)) >= 0.95
+        result = verify(quantized, data=x[:300], workdir=tmp_path / f"cnn{params.weight_bits}")
+        assert result.passed and {c.target for c in result.checks} == {"keras", "vitis", "catapult", "verilog"}
+        assert all(c.mismatches == 0 and c.exact for c in result.checks)

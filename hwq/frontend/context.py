@@ -14,6 +14,8 @@ class LoweringContext:
     layer_nodes: dict[str, list[str]] = field(default_factory=dict)
     # values whose integers still carry float scales (quantizeml's QFloat): only an OutputQuantizer ends them
     float_scaled: set[str] = field(default_factory=set)
+    # values whose channels lie on different grids, held on the finest (quantizeml's per-axis frac_bits)
+    channel_grids: set[str] = field(default_factory=set)
 
     def name(self, base: str) -> str:
         return legal_identifier(base, self.taken)

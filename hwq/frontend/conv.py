@@ -57,7 +57,7 @@ def lower_conv_transpose(ctx: LoweringContext, layer, inputs: list[Value]) -> Va
     rank = len(k.shape) - 2
     strides, dilation = as_tuple(layer.strides, rank), as_tuple(layer.dilation_rate, rank)
     output_padding = as_tuple(layer.output_padding, rank) if layer.output_padding is not None else (None,) * rank
-    pairs = [_transposed_padding(layer, n, kk, s, d, op)
+    pairs = [transposed_padding(layer, n, kk, s, d, op)
              for n, kk, s, d, op in zip(x.shape[:-1], k.shape[:rank], strides, dilation, output_padding, strict=True)]
     name, out = ctx.names_for(layer, "_spread")
     spread = ctx.add(layer.name, make_node("pad", name, [x], out, {"padding": [*pairs, [0, 0]],
@@ -73,7 +73,7 @@ def lower_conv_transpose(ctx: LoweringContext, layer, inputs: list[Value]) -> Va
     return lower_activation(ctx, layer, layer.activation, to_layer_format(ctx, layer, y))
 
 
-def _transposed_padding(layer, n: int, k: int, s: int, d: int, output_padding: int | None) -> list[int]:
+def transposed_padding(layer, n: int, k: int, s: int, d: int, output_padding: int | None) -> list[int]:
     """[before, after] around the spread input so that a valid stride-1 convolution gives Keras' output size:
     the forward convolution's padding, mirrored (TensorFlow's conv2d_transpose is that convolution's gradient)."""
     reach = (k - 1) * d + 1

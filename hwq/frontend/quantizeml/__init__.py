@@ -20,6 +20,7 @@ from hwq.frontend.quantizeml.elementwise import lower_add, lower_concatenate, lo
 from hwq.frontend.quantizeml.weighted import (
     lower_batchnorm,
     lower_conv2d,
+    lower_conv_transpose,
     lower_dense,
     lower_depthwise,
     lower_separable,
@@ -61,11 +62,23 @@ def _tracking(lower_layer: Callable) -> Callable:
                 f"layer {layer.name!r} ({type(layer).__name__}) takes a value that still carries float scales (a "
                 "QFloat): give the layer before it an output quantizer, whose integer multipliers replace them")
         out = lower_layer(ctx, layer, inputs)
-        if getattr(layer, "out_quantizer", None) is None and (scaled_in or _makes_float_scales(layer)):
+        oq = getattr(layer, "out_quantizer", None)
+        if oq is None and (scaled_in or _makes_float_scales(layer)):
             ctx.float_scaled.add(out.name)
+        if _grids_differ(ctx, layer, oq, inputs):
+            ctx.channel_grids.add(out.name)
         return out
 
     return lower
+
+
+def _grids_differ(ctx: LoweringContext, layer, oq, inputs: list[Value]) -> bool:
+    """Whether the layer's result holds its channels on different grids: its output quantizer gives them their own
+    frac_bits, or (no quantizer) an input did, or it concatenates inputs on different grids."""
+    if oq is not None:
+        return len(set(np.asarray(oq.frac_bits.numpy()).reshape(-1).tolist())) > 1
+    concatenated = type(layer).__name__ == "QuantizedConcatenate" and len({v.type.frac for v in inputs}) > 1
+    return concatenated or any(v.name in ctx.channel_grids for v in inputs)
 
 
 def _makes_float_scales(layer) -> bool:
@@ -80,6 +93,8 @@ _LOWERINGS: dict[str, Callable[[LoweringContext, object, list[Value]], Value]] =
     "QuantizedConv2D": lower_conv2d,
     "QuantizedDepthwiseConv2D": lower_depthwise,
     "QuantizedSeparableConv2D": lower_separable,
+    "QuantizedConv2DTranspose": lower_conv_transpose,
+    "QuantizedDepthwiseConv2DTranspose": lower_conv_transpose,
     "QuantizedRescaling": _rescaled,
     "QuantizedBatchNormalization": lower_batchnorm,
     "QuantizedReLU": lower_relu,

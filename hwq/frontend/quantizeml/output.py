@@ -70,7 +70,13 @@ def lower_output(ctx: LoweringContext, layer, y: Value) -> Value:
         return y
     qscales = oq.qscales.value
     if qscales is not None:
+        grids = y.name in ctx.channel_grids
         y = _scaled(ctx, layer, y, qscales)
+        if grids and not fits(y, max(oq.buffer_bitwidth - 1, getattr(layer, "buffer_bitwidth", 0))):
+            raise UnsupportedLayerError(
+                f"layer {layer.name!r} ({type(layer).__name__}): its scaled sums could reach the buffer's limits, "
+                "and its channels lie on different grids (per-axis frac_bits), where each would saturate at its "
+                "own point; quantize the layer before it per tensor")
         # QuantizeML holds the product in the wider of its buffer and the layer's (an unsigned ReLU's has a bit more)
         held = max(oq.buffer_bitwidth - 1, getattr(layer, "buffer_bitwidth", 0))
         y = saturated(ctx, layer, y, held, channel_shifts(qscales, y.shape[-1]), "scaled")

@@ -10,12 +10,16 @@ from __future__ import annotations
 import numpy as np
 
 from hwq.frontend.context import LoweringContext
+from hwq.frontend.conv import transposed_padding
 from hwq.frontend.errors import UnsupportedLayerError
 from hwq.frontend.quantizeml.integers import channel_shifts, int_tensor, recorded_tensor
 from hwq.frontend.quantizeml.output import fits, lower_output, saturated
 from hwq.frontend.spatial import as_tuple, resolved_padding
 from hwq.ir import IntTensor, Value
 from hwq.ir.build import make_node
+
+# layers that take per-axis inputs as they are (QuantizeML expands them onto one grid for the others)
+KEEPS_CHANNEL_GRIDS = ("QuantizedDepthwiseConv2D", "QuantizedDepthwiseConv2DTranspose")
 
 
 def lower_dense(ctx: LoweringContext, layer, inputs: list[Value]) -> Value:
@@ -34,6 +38,29 @@ def lower_depthwise(ctx: LoweringContext, layer, inputs: list[Value]) -> Value:
     x = inputs[0]
     kernel = IntTensor(flat.mantissa.reshape(*flat.shape[:2], 1, -1), flat.type)
     return _weighted(ctx, layer, x, "conv", _conv_attrs(layer, x, kernel.shape[:2], x.shape[-1]), kernel)
+
+
+def lower_conv_transpose(ctx: LoweringContext, layer, inputs: list[Value]) -> Value:
+    """QuantizedConv2DTranspose (kernel recorded as (KH, KW, channels, filters)) and
+    QuantizedDepthwiseConv2DTranspose (recorded as (KH, KW, channels)) as what they compute: the input spread out
+    and padded (a pad node), then a stride-1 convolution with the kernel flipped in space."""
+    recorded = _recorded(layer, layer.weight_quantizer, "weight_quantizer")
+    depthwise = recorded.mantissa.ndim == 3
+    x = inputs[0]
+    k = recorded.mantissa.reshape(*recorded.shape[:2], 1, -1) if depthwise else recorded.mantissa
+    strides = as_tuple(layer.strides, 2)
+    dilation = as_tuple(getattr(layer, "dilation_rate", 1), 2)
+    output_padding = getattr(layer, "output_padding", None)
+    output_padding = as_tuple(output_padding, 2) if output_padding is not None else (None, None)
+    pairs = [transposed_padding(layer, n, kk, s, d, op)
+             for n, kk, s, d, op in zip(x.shape[:2], k.shape[:2], strides, dilation, output_padding, strict=True)]
+    name, out = ctx.names_for(layer, "_spread")
+    spread = ctx.add(layer.name, make_node("pad", name, [x], out, {"padding": [*pairs, [0, 0]],
+                                                                   "interior": [s - 1 for s in strides] + [0]}))
+    kernel = IntTensor(np.ascontiguousarray(k[::-1, ::-1]), recorded.type)
+    attrs = {"strides": [1, 1], "dilation": list(dilation), "padding": [[0, 0], [0, 0]],
+             "groups": x.shape[-1] if depthwise else 1}
+    return _weighted(ctx, layer, spread, "conv", attrs, kernel)
 
 
 def lower_separable(ctx: LoweringContext, layer, inputs: list[Value]) -> Value:
@@ -71,10 +98,8 @@ def _node(ctx: LoweringContext, layer, x: Value, op: str, attrs: dict, kernel: I
           shifts: np.ndarray) -> Value:
     """Products, bias, output quantizer. QuantizeML saturates the products to the buffer, then the sum with the
     bias: one node with the bias when neither can reach the buffer's limits, else each step and its saturation."""
-    bias = recorded_tensor(recorded_bias) if recorded_bias is not None else None
-    if bias is not None and bias.type.frac != x.type.frac + kernel.type.frac:
-        raise AssertionError(f"layer {layer.name!r}: its bias lies on 2**-{bias.type.frac}, not on the "
-                             f"accumulator's grid 2**-{x.type.frac + kernel.type.frac}")
+    bias = _on_grid(layer, recorded_tensor(recorded_bias), x.type.frac + kernel.type.frac) \
+        if recorded_bias is not None else None
     attrs = {**attrs, "multiplier": "mult"}
     name, out = ctx.names_for(layer, "_products" if bias is not None else "")
     products = make_node(op, name, [x], out, attrs, {"kernel": kernel})
@@ -83,6 +108,12 @@ def _node(ctx: LoweringContext, layer, x: Value, op: str, attrs: dict, kernel: I
         whole = make_node(op, name, [x], out, attrs, {"kernel": kernel, "bias": bias})
         if fits(whole.output, layer.buffer_bitwidth):
             return lower_output(ctx, layer, ctx.add(layer.name, whole))
+    if x.name in ctx.channel_grids and type(layer).__name__ in KEEPS_CHANNEL_GRIDS:
+        # the channels' integers were moved onto one grid by amounts this layer does not know: their limits too
+        raise UnsupportedLayerError(
+            f"layer {layer.name!r} ({type(layer).__name__}) reads channels on different grids (per-axis frac_bits) "
+            "and its sums could reach its buffer's limits, where each channel would saturate at its own point; "
+            "quantize the layer before it per tensor, or give this layer a wider buffer_bitwidth")
     y = saturated(ctx, layer, ctx.add(layer.name, products), layer.buffer_bitwidth, shifts, "products")
     if bias is not None:
         name, out = ctx.names_for(layer, "_bias")
@@ -91,6 +122,15 @@ def _node(ctx: LoweringContext, layer, x: Value, op: str, attrs: dict, kernel: I
                                           {"kernel": ones, "bias": bias}))
         y = saturated(ctx, layer, y, layer.buffer_bitwidth, shifts, "sum")
     return lower_output(ctx, layer, y)
+
+
+def _on_grid(layer, bias: IntTensor, frac: int) -> IntTensor:
+    """The bias on the accumulator's grid 2**-frac: channels whose inputs and weights lie on coarser grids than the
+    finest leave it coarser, and a left shift puts it there exactly."""
+    if bias.type.frac > frac:
+        raise AssertionError(f"layer {layer.name!r}: its bias lies on 2**-{bias.type.frac}, finer than the "
+                             f"accumulator's grid 2**-{frac}")
+    return int_tensor(bias.mantissa.astype(object) * (1 << (frac - bias.type.frac)), frac)
 
 
 def _shifts(layer, kernel: IntTensor) -> np.ndarray:
