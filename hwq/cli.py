@@ -266,7 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--no-progress", action="store_true", help="no progress bar")
     v.set_defaults(func=cmd_verify)
 
-    from hwq.quantizeml.command import add_parser as add_quantize
+    from hwq.cli_quantize import add_parser as add_quantize  # no TensorFlow at import: the CLI quiets it first
 
     add_quantize(sub)
     return p

@@ -250,7 +250,7 @@ def test_quantized_float_models_lower_exactly(bits: int) -> None:
 @pytest.mark.slow
 @pytest.mark.xdist_group("verilator")
 def test_a_trained_cnn_quantized_at_8_and_4_bits_is_equal_across_the_four_implementations(tmp_path) -> None:
-    from test_quantizeml_models import cnn, train
+    from test_quantizeml_models import cnn, mlp, train
 
     from hwq.quantizeml.models import QuantizationParams, quantize
 
@@ -263,3 +263,30 @@ def test_a_trained_cnn_quantized_at_8_and_4_bits_is_equal_across_the_four_implem
         result = verify(quantized, data=x[:300], workdir=tmp_path / f"cnn{params.weight_bits}")
         assert result.passed and {c.target for c in result.checks} == {"keras", "vitis", "catapult", "verilog"}
         assert all(c.mismatches == 0 and c.exact for c in result.checks)
+    features = x.reshape(len(x), -1)[:, :16] - 128
+    quantized_mlp = quantize(mlp(), samples=features)  # rescaling, dense, batch norm, ReLU, dropout
+    result = verify(quantized_mlp, data=features, workdir=tmp_path / "mlp")
+    assert result.passed and all(c.mismatches == 0 and c.exact for c in result.checks)
+
+
+def test_the_quantize_command(tmp_path, capsys) -> None:
+    """`hwq quantize`: the float model quantized on the samples, its bit widths and agreement printed, written as
+    .keras; an existing output is kept unless --overwrite."""
+    from test_quantizeml_models import mlp
+
+    from hwq.cli import main
+
+    keras.utils.set_random_seed(8)
+    model = mlp()
+    model.save(tmp_path / "float.keras")
+    x = np.random.default_rng(8).integers(-128, 128, (200, 16)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    args = ["quantize", str(tmp_path / "float.keras"), "--samples", str(tmp_path / "x.npy"), "--weight-bits", "4",
+            "-o", str(tmp_path / "q.keras"), "--no-progress"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "QuantizedDense" in out and "argmax agreement with the float model" in out and "weight_bits=4" in out
+    quantized = keras.saving.load_model(tmp_path / "q.keras")
+    assert np.array_equal(hwq.lower(quantized).simulate(x), np.asarray(quantized(x)))
+    assert main(args) == 1 and "exists" in capsys.readouterr().err
+    assert main([*args, "--overwrite"]) == 0
