@@ -75,6 +75,29 @@ def test_the_layout_holds_the_three_words() -> None:
         assert shifts[0] <= layout.low <= shifts[1]  # below `low` the lowest word alone: its bits are wires
 
 
+def test_the_layout_check_catches_a_corrupted_layout() -> None:
+    """Every printed three-word adder is checked: a LUT region cut short (a lower word's top bits dropped), one too
+    long for the word, and a low part two words share are caught."""
+    from dataclasses import replace
+
+    from hwq.scalar import CheckError
+
+    program = _program(2)
+    words = excess_form(program)
+    k, child = next(iter(ternary.plan(program, words).items()))
+    layout = ternary.layout(program, k, child, words)
+    ternary.check_layout(layout, words)
+    with pytest.raises(CheckError, match="past its LUT region"):
+        ternary.check_layout(replace(layout, luts=layout.luts - 2), words)
+    with pytest.raises(CheckError, match="leave its"):
+        ternary.check_layout(replace(layout, luts=layout.width - layout.low + 1), words)
+    lowest = min(layout.terms, key=lambda t: t.shift)
+    if lowest.shift + 1 < layout.width:
+        wrong = replace(layout, low=max(t.shift for t in layout.terms) + 1, luts=0)
+        with pytest.raises(CheckError):
+            ternary.check_layout(wrong, words)
+
+
 def test_the_binary_form_prints_no_cells(tmp_path: Path) -> None:
     graph = _mlp()
     ternary_prj = hwq.emit(graph, tmp_path / "t", backend="verilog")

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from hwq.scalar.check import CheckError
 from hwq.scalar.excess import Term, Word, add_terms
 from hwq.scalar.excess import lut_bits as excess_lut_bits
 from hwq.scalar.program import Program
@@ -85,6 +86,24 @@ def layout(program: Program, k: int, child: int, words: dict[int, Word]) -> Add3
     first = ordered[0]
     inverters = max(0, top(first) - max(low + luts, first.shift)) if first.complement else 0
     return Add3((ordered[0], ordered[1], ordered[2]), width, low, luts, inverters)
+
+
+def check_layout(layout: Add3, words: dict[int, Word], what: str = "program") -> None:
+    """Prove hwq_add3's preconditions for this layout from the words' widths (check_excess proved the sum itself):
+    below `low` one word alone; the two lower words end below the LUT region's last bit, so that above it the
+    top word enters the chain alone with no carry-save carry; the region inside the sum's word. CheckError if not."""
+    width, low, luts = layout.width, layout.low, layout.luts
+
+    def top(t: Term) -> int:
+        return min(width, t.shift + words[t.step].width)
+
+    if low and sum(t.shift < low for t in layout.terms) != 1:
+        raise CheckError(f"{what}: a three-word adder passes bits below {low} that two of its words hold")
+    if low + luts > width or luts < 0:
+        raise CheckError(f"{what}: a three-word adder's LUTs [{low}, {low + luts}) leave its {width}-bit word")
+    if low + luts < width and any(top(t) > low + luts - 1 for t in layout.terms[1:]):
+        raise CheckError(f"{what}: a three-word adder's lower words reach bit {max(top(t) for t in layout.terms[1:])}"
+                         f", past its LUT region's last bit {low + luts - 1}: their bits above it would be dropped")
 
 
 def lut_bits(program: Program, words: dict[int, Word], fused: dict[int, int]) -> int:

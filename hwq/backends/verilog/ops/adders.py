@@ -52,6 +52,7 @@ def program_sums(program: Program, x_type: FixedType, acc: FixedType, src: str, 
             note = (labels[port] if labels else f"x[{port}]") + (", its sign bit flipped" if s.signed else "")
         elif k in fused:
             layout = ternary.layout(program, k, fused[k], words)
+            ternary.check_layout(layout, words, f"step {k}")
             wires.append(Operand(names[k], None, "three words in one carry chain", width, False,
                                  instance=_add3_lines(names[k], layout, words, partial(wire, stage=at))))
             continue
