@@ -41,9 +41,23 @@ def _nodes(graph) -> str:
         lines.append("read by several nodes: " + ", ".join(f"{name} ({k})" for name, k in branches.items()))
     for key, val in graph.meta.get("notes", {}).items():
         lines.append(f"{key}: {val}")
+    lines += _codebooks(graph)
     if graph.meta.get("left_out"):
         lines.append(f"not lowered (the exact chain stops before them): {', '.join(graph.meta['left_out'])}")
     return "\n".join(lines)
+
+
+def _codebooks(graph) -> list[str]:
+    """A line per kernel whose weights are few values: the memory of an index and centroid tables (hwq.ir.codebook)."""
+    from hwq.ir.codebook import codebook_of
+
+    lines = []
+    for n in graph.nodes:
+        kernel = n.params.get("kernel")
+        book = codebook_of(kernel, n.attrs.get("multiplier", "")) if kernel is not None else None
+        if book is not None:
+            lines.append(f"codebook {n.name}: {book.describe()}")
+    return lines
 
 
 def _hardware(graph, io: str, parallelism: dict[str, int] | None, pipeline=None, multipliers=None) -> str:

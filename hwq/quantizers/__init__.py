@@ -3,6 +3,7 @@
 from hwq.quantizers.base import BaseQuantizer
 from hwq.quantizers.bernoulli import bernoulli
 from hwq.quantizers.binary import binary, stochastic_binary
+from hwq.quantizers.codebook import codebook
 from hwq.quantizers.errors import UnsupportedQuantizerError
 from hwq.quantizers.initializers import get_quantized_initializer, get_weight_scale
 from hwq.quantizers.parse import get_quantizer, parse_quantizer
@@ -31,7 +32,7 @@ __all__ = [
     "BaseQuantizer", "UnsupportedQuantizerError", "get_quantizer", "parse_quantizer",
     "known_quantizers", "quantizer_class", "register_quantizer",
     "quantized_bits", "quantized_linear", "quantized_relu", "quantized_po2", "quantized_relu_po2",
-    "quantized_tanh", "quantized_sigmoid", "quantized_ulaw", "quantized_hswish",
+    "quantized_tanh", "codebook", "quantized_sigmoid", "quantized_ulaw", "quantized_hswish",
     "binary", "stochastic_binary", "ternary", "stochastic_ternary", "bernoulli",
     "hard_sigmoid", "smooth_sigmoid", "binary_sigmoid", "hard_tanh", "smooth_tanh", "binary_tanh",
     "set_internal_sigmoid", "stochastic_round", "stochastic_round_po2",

@@ -15,10 +15,10 @@ from hwq.backends.hls.ops.kernel import (
     integer_start,
     integer_store,
     integer_type,
-    integer_weights,
     product,
     shifted,
     start,
+    stored_weights,
 )
 from hwq.backends.hls.ops.shift_add import per_row, uses_shift_add
 from hwq.ir import Node, Value
@@ -50,15 +50,15 @@ def _integer(ctx: PrintContext, node: Node) -> Printed:
     rows = ctx.loops(lead)
     acc, xm = ctx.namer(f"{label(node)}_acc"), ctx.namer(f"{label(node)}_x")
     first, params = integer_start(ctx, node, "[j]")
-    weights = integer_weights(ctx, node, x.type)
+    weights, weight = stored_weights(ctx, node, x.type, ("i", "j"))
     fields = {"rows": rows, "acc": acc, "int": integer_type(node, x.type), "n_out": n_out,
               "pragmas": ctx.flavour.partition(acc, (0,)),
               "outs": ctx.loops((n_out,), ["j"], 1 + depth), "start": first,
               "ins": ctx.loops((n_in,), ["i"], 1 + depth), "xm": xm,
               "read": integer_read(ctx, x.type, f"{ctx.array(x)}{rows.index}[i]"),
-              "macs": ctx.loops((n_out,), ["j"], 2 + depth), "weight": f"{weights.name}[i][j]",
+              "macs": ctx.loops((n_out,), ["j"], 2 + depth), "weight": weight,
               "store": integer_store(ctx, node, f"{ctx.array(node.output)}{rows.index}[j]", f"{acc}[j]")}
-    return Printed(op_template("dense_int"), _comment(ctx, node, x, lead), fields, params + [weights])
+    return Printed(op_template("dense_int"), _comment(ctx, node, x, lead), fields, params + weights)
 
 
 def _comment(ctx: PrintContext, node: Node, x: Value, lead: tuple[int, ...]) -> str:

@@ -25,6 +25,7 @@ from hwq.backends.hls.code import CArray
 from hwq.backends.hls.ops.context import PrintContext, label
 from hwq.fixed import FixedType, Interval
 from hwq.ir import SHIFT_KINDS, Node
+from hwq.ir.codebook import codebook_of
 
 INT64_BITS = 62  # an accumulator (and an input) at most this wide sums in int64_t with room to spare
 INT32_BITS = 30  # ... in int32_t: a product is the difference of two partial sums, within +-2^30
@@ -111,6 +112,21 @@ def integer_weights(ctx: PrintContext, node: Node, x: FixedType) -> CArray:
     up = node.output.type.frac - x.frac - kernel.type.frac  # >= 0: the accumulator holds every product exactly
     values = np.vectorize(lambda v: int(v) << up, otypes=[object])(np.asarray(kernel.mantissa, dtype=object))
     return ctx.int_param(node, "kernel_mantissa", values)
+
+
+def stored_weights(ctx: PrintContext, node: Node, x: FixedType, at: tuple[str, ...]) -> tuple[list[CArray], str]:
+    """The kernel as the HLS stores it, and the expression of its weight at index variables `at`: the integer
+    mantissas on the accumulator's grid (integer_weights), or, for a kernel of few values (hwq.ir.codebook), an
+    index memory plus a table of those mantissas per slice: weight = table[slice][index]."""
+    book = codebook_of(node.params["kernel"], node.attrs.get("multiplier", ""))
+    if book is None:
+        weights = integer_weights(ctx, node, x)
+        return [weights], weights.name + "".join(f"[{v}]" for v in at)
+    up = node.output.type.frac - x.frac - node.params["kernel"].type.frac
+    index = ctx.int_param(node, "kernel_index", book.index)
+    tables = ctx.int_param(node, "kernel_centroids", book.tables.astype(object) * (1 << up))
+    row = "[0]" if book.axis is None else f"[{at[book.axis]}]"
+    return [index, tables], f"{tables.name}{row}[{index.name}{''.join(f'[{v}]' for v in at)}]"
 
 
 def integer_store(ctx: PrintContext, node: Node, y_at: str, acc_at: str) -> str:
