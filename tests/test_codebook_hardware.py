@@ -68,6 +68,15 @@ def test_compressed_layers_lower_and_simulate_exactly(axis) -> None:
     assert any(n.op == "table" and n.name == "compressed" for n in graph.nodes)
 
 
+def test_a_compressed_activation_is_saved_and_loaded(tmp_path) -> None:
+    model = _compressed_model(None)
+    model.save(tmp_path / "m.keras")
+    again = keras.saving.load_model(tmp_path / "m.keras")
+    x = np.random.default_rng(5).uniform(-20, 20, (300, 64)).astype(np.float32)
+    assert np.array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert str(again.get_layer("compressed").quantizer) == "codebook([0.0, 0.5, 1.25, 3.0, 6.5])"
+
+
 def test_the_hls_stores_the_index_and_the_tables(tmp_path) -> None:
     graph = hwq.lower(_compressed_model(0))
     prj = hwq.emit(graph, tmp_path / "v", backend="vitis")

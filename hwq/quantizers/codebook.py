@@ -10,18 +10,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import keras
 import numpy as np
 from keras import ops
 
 from hwq.fixed import LookupTable
 from hwq.fixed.kinds import fitting_fixed_type
 from hwq.quantizers.base import BaseQuantizer
-from hwq.quantizers.registry import register_quantizer
 
 __all__ = ["codebook"]
 
 
-@register_quantizer
+# saved by Keras, but not one of QKeras' quantizer names: get_quantizer's strings stay QKeras'
+@keras.saving.register_keras_serializable(package="hwq")
 class codebook(BaseQuantizer):  # noqa: N801 (QKeras' quantizers are lowercase)
     """x -> the centroid nearest to x (float32 distances, as Keras computes them); centroids sorted ascending."""
 
