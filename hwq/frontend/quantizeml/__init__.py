@@ -32,18 +32,9 @@ from hwq.ir import Value
 MODEL_INPUT_TYPE = FixedType(9, 9, True, Rounding.TRN_ZERO, Overflow.SAT)
 
 
-def _same(ctx: LoweringContext, layer, inputs: list[Value]) -> Value:
-    """QuantizedDropout: the values pass unchanged."""
-    return inputs[0]
-
-
-def _rescaled(ctx: LoweringContext, layer, inputs: list[Value]) -> Value:
-    """QuantizedRescaling: the input's integers; its float scale travels on to the next OutputQuantizer."""
-    return inputs[0]
-
-
-def _dequantized(ctx: LoweringContext, layer, inputs: list[Value]) -> Value:
-    """The Dequantizer: the values as they are (simulate returns them as floats), when no float scale is left."""
+def _passes(ctx: LoweringContext, layer, inputs: list[Value]) -> Value:
+    """QuantizedDropout, QuantizedRescaling (its float scale travels on to the next OutputQuantizer) and the
+    Dequantizer (simulate returns the values as floats): the integers pass unchanged."""
     return inputs[0]
 
 
@@ -95,7 +86,7 @@ _LOWERINGS: dict[str, Callable[[LoweringContext, object, list[Value]], Value]] =
     "QuantizedSeparableConv2D": lower_separable,
     "QuantizedConv2DTranspose": lower_conv_transpose,
     "QuantizedDepthwiseConv2DTranspose": lower_conv_transpose,
-    "QuantizedRescaling": _rescaled,
+    "QuantizedRescaling": _passes,
     "QuantizedBatchNormalization": lower_batchnorm,
     "QuantizedReLU": lower_relu,
     "QuantizedMaxPool2D": lower_max_pool,
@@ -105,8 +96,8 @@ _LOWERINGS: dict[str, Callable[[LoweringContext, object, list[Value]], Value]] =
     "QuantizedFlatten": lower_flatten,
     "QuantizedReshape": lower_reshape,
     "QuantizedPermute": lower_permute,
-    "QuantizedDropout": _same,
-    "Dequantizer": _dequantized,
+    "QuantizedDropout": _passes,
+    "Dequantizer": _passes,
 }
 LOWERINGS = {name: _tracking(f) for name, f in _LOWERINGS.items()}
 

@@ -11,14 +11,14 @@ import numpy as np
 
 from hwq.frontend.context import LoweringContext
 from hwq.frontend.errors import UnsupportedLayerError
-from hwq.frontend.quantizeml.integers import int_tensor, recorded_tensor
-from hwq.frontend.quantizeml.output import lower_output, saturated
+from hwq.frontend.quantizeml.integers import recorded_tensor
+from hwq.frontend.quantizeml.output import clamped, lower_output, saturated
 from hwq.ir import IntTensor, Value
 from hwq.ir.build import make_node
 
 
 def lower_relu(ctx: LoweringContext, layer, inputs: list[Value]) -> Value:
-    """max(x, 0), then min(x, ceiling) per channel as x - max(x - ceiling, 0): exact on the integers."""
+    """max(x, 0), then min(x, ceiling) per channel (output.clamped): exact on the integers."""
     x = inputs[0]
     name, out = ctx.names_for(layer, "_relu")
     y = ctx.add(layer.name, make_node("relu", name, [x], out))
@@ -30,18 +30,8 @@ def lower_relu(ctx: LoweringContext, layer, inputs: list[Value]) -> Value:
 def _clipped(ctx: LoweringContext, layer, y: Value, ceiling: IntTensor) -> Value:
     if ceiling.type.frac != y.type.frac:
         raise AssertionError(f"layer {layer.name!r}: its ceiling is not on its inputs' grid")
-    channels = y.shape[-1]
-    c = np.broadcast_to(ceiling.mantissa.reshape(-1), (channels,)) if ceiling.mantissa.size == 1 \
-        else ceiling.mantissa.reshape(-1)
-    ones = int_tensor(np.ones(channels, dtype=np.int64), 0)
-    negated = int_tensor(-np.asarray(c, dtype=np.int64), ceiling.type.frac)
-    name, out = ctx.names_for(layer, "_over")
-    over = ctx.add(layer.name, make_node("affine", name, [y], out, {"multiplier": "mult"},
-                                         {"kernel": ones, "bias": negated}))
-    name, out = ctx.names_for(layer, "_excess")
-    excess = ctx.add(layer.name, make_node("relu", name, [over], out))
-    name, out = ctx.names_for(layer, "_clip")
-    return ctx.add(layer.name, make_node("subtract", name, [y, excess], out))
+    c = ceiling.mantissa.reshape(-1)
+    return clamped(ctx, layer, y, None, np.broadcast_to(c, (y.shape[-1],)) if c.size == 1 else c, "clip")
 
 
 def lower_global_average(ctx: LoweringContext, layer, inputs: list[Value]) -> Value:

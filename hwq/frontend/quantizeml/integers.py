@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hwq.fixed import FixedType
-from hwq.fixed.fixed_type import bits_for_range
+from hwq.fixed.fixed_type import fitting_type
 from hwq.ir import IntTensor
 
 
@@ -30,9 +29,9 @@ def aligned(values: np.ndarray, frac: np.ndarray) -> tuple[np.ndarray, int]:
 def int_tensor(values: np.ndarray, frac: int) -> IntTensor:
     """Integers at `frac` fraction bits, on the narrowest signed type that holds them."""
     v = np.asarray(values, dtype=object)
-    lo, hi = (int(v.min()), int(v.max())) if v.size else (0, 0)
-    width = max(bits_for_range(min(lo, -1), hi), 2)  # signed: a kernel multiplies signed values
-    return IntTensor(np.asarray(v.astype(np.int64)), FixedType(width, width - frac, True))
+    hi = int(v.max()) if v.size else 0
+    lo = min(int(v.min()) if v.size else 0, -1)  # signed: a kernel multiplies signed values
+    return IntTensor(np.asarray(v.astype(np.int64)), fitting_type(lo, hi, frac))
 
 
 def recorded_tensor(qtensor) -> IntTensor:

@@ -40,11 +40,12 @@ def saturated(ctx: LoweringContext, layer, y: Value, buffer_value_bits: int, shi
         return ctx.add(layer.name, make_node("quantize", name, [y], out, out_type=t))
     his = np.array([top << int(s) for s in shifts], dtype=object)
     los = np.array([bottom << int(s) for s in shifts], dtype=object)
-    return _clamped(ctx, layer, y, los, his, what)
+    return clamped(ctx, layer, y, los, his, what)
 
 
-def _clamped(ctx: LoweringContext, layer, y: Value, los: np.ndarray, his: np.ndarray, what: str) -> Value:
-    """min(max(y, lo_c), hi_c) per channel, exactly: y - relu(y - hi_c), then that + relu(lo_c - that)."""
+def clamped(ctx: LoweringContext, layer, y: Value, los: np.ndarray | None, his: np.ndarray, what: str) -> Value:
+    """min(max(y, lo_c), hi_c) per channel, exactly: y - relu(y - hi_c), then that + relu(lo_c - that) (no lower
+    bound when los is None)."""
     channels = y.shape[-1]
     frac = y.type.frac
 
@@ -57,8 +58,10 @@ def _clamped(ctx: LoweringContext, layer, y: Value, los: np.ndarray, his: np.nda
         name, out = ctx.names_for(layer, suffix)
         return ctx.add(layer.name, make_node(op, name, xs, out))
 
-    above = node("relu", [affine(y, 1, -his, f"_{what}_over")], f"_{what}_above")
+    above = node("relu", [affine(y, 1, -np.asarray(his, dtype=object), f"_{what}_over")], f"_{what}_above")
     capped = node("subtract", [y, above], f"_{what}_capped")
+    if los is None:
+        return capped
     below = node("relu", [affine(capped, -1, los, f"_{what}_under")], f"_{what}_below")
     return node("add", [capped, below], f"_{what}_clamped")
 
