@@ -1,6 +1,7 @@
-"""Convolutions -> conv nodes: QConv1D/2D, QDepthwiseConv2D, QSeparableConv1D/2D, QConv2DTranspose (a pad that
-spreads the input, then a conv) and the folded QConv2DBatchnorm and QDepthwiseConv2DBatchnorm (with the
-constants their inference quantizes); then the layer's activation."""
+"""Convolutions -> conv nodes: QConv1D/2D, QDepthwiseConv2D, QSeparableConv1D/2D, the transposed QConv2DTranspose,
+QDepthwiseConv2DTranspose and QSeparableConv2DTranspose (a pad that spreads the input, then a conv) and the folded
+QConv2DBatchnorm and QDepthwiseConv2DBatchnorm (with the constants their inference quantizes); then the layer's
+activation."""
 
 from __future__ import annotations
 
@@ -52,25 +53,61 @@ def lower_conv_transpose(ctx: LoweringContext, layer, inputs: list[Value]) -> Va
     """QConv2DTranspose as what it computes: the input spread out (stride - 1 zeros between pixels) and padded
     (a pad node), then a stride-1 convolution with the kernel flipped in space and its channel axes swapped."""
     kernel = quantized_weights(layer, "kernel", np.asarray(layer.kernel), layer.kernel_quantizer_internal)
-    k = kernel.tensor  # Keras' (*taps, filters, input channels)
+    y = _spread_conv(ctx, layer, to_channels_last(ctx, layer, inputs[0]), kernel, 1, _bias(layer), "")
+    return lower_activation(ctx, layer, layer.activation, to_layer_format(ctx, layer, y))
+
+
+def lower_depthwise_transpose(ctx: LoweringContext, layer, inputs: list[Value]) -> Value:
+    """QDepthwiseConv2DTranspose: the transposed convolution in groups of group_size channels, then its
+    depthwise_activation. Its bias weight is left out: the layer never adds it (QKeras does not)."""
+    kernel = quantized_weights(layer, "depthwise_kernel", np.asarray(layer.depthwise_kernel),
+                               layer.depthwise_kernel_quantizer_internal)
+    groups = kernel.tensor.shape[-2] // layer.group_size
+    y = _spread_conv(ctx, layer, to_channels_last(ctx, layer, inputs[0]), kernel, groups, None, "")
+    return lower_activation(ctx, layer, layer.depthwise_activation, to_layer_format(ctx, layer, y))
+
+
+def lower_separable_transpose(ctx: LoweringContext, layer, inputs: list[Value]) -> Value:
+    """QSeparableConv2DTranspose: each channel's transposed convolution (groups = channels), its
+    depthwise_activation, then the 1x1 pointwise convolution with the bias and the pointwise_activation."""
+    dw = quantized_weights(layer, "depthwise_kernel", np.asarray(layer.depthwise_kernel),
+                           layer.depthwise_kernel_quantizer_internal)
+    pw = quantized_weights(layer, "pointwise_kernel", np.asarray(layer.pointwise_kernel),
+                           layer.pointwise_kernel_quantizer_internal)
+    k = dw.tensor  # (kh, kw, 1, channels): channel c's kernel, read as group c's (kh, kw, 1 output, 1 input)
+    grouped = Weights(IntTensor(np.ascontiguousarray(np.swapaxes(k.mantissa, -1, -2)), k.type), dw.kind)
     x = to_channels_last(ctx, layer, inputs[0])
+    mid = _spread_conv(ctx, layer, x, grouped, k.shape[-1], None, "_depthwise")
+    mid = lower_activation(ctx, layer, layer.depthwise_activation, mid)
+    p = pw.tensor  # (1, 1, filters, channels): a 1x1 transposed convolution is a 1x1 one, channel axes swapped
+    kernel = IntTensor(np.ascontiguousarray(np.swapaxes(p.mantissa, -1, -2)), p.type)
+    bias = _bias(layer)
+    attrs = {"strides": [1, 1], "padding": [[0, 0], [0, 0]], "groups": 1, "multiplier": pw.multiplier}
+    params = {"kernel": kernel} | ({"bias": bias} if bias is not None else {})
+    name, out = ctx.names_for(layer)
+    y = ctx.add(layer.name, make_node("conv", name, [mid], out, attrs, params))
+    return lower_activation(ctx, layer, layer.pointwise_activation, to_layer_format(ctx, layer, y))
+
+
+def _spread_conv(ctx: LoweringContext, layer, x: Value, kernel: Weights, groups: int, bias: IntTensor | None,
+                 suffix: str) -> Value:
+    """A transposed convolution of channels-last x with a kernel in Keras' layout (*taps, output channels, input
+    channels per group): the spreading pad node, then the stride-1 conv with the kernel flipped in space."""
+    k = kernel.tensor
     rank = len(k.shape) - 2
     strides, dilation = as_tuple(layer.strides, rank), as_tuple(layer.dilation_rate, rank)
     output_padding = as_tuple(layer.output_padding, rank) if layer.output_padding is not None else (None,) * rank
     pairs = [transposed_padding(layer, n, kk, s, d, op)
              for n, kk, s, d, op in zip(x.shape[:-1], k.shape[:rank], strides, dilation, output_padding, strict=True)]
-    name, out = ctx.names_for(layer, "_spread")
+    name, out = ctx.names_for(layer, f"{suffix}_spread")
     spread = ctx.add(layer.name, make_node("pad", name, [x], out, {"padding": [*pairs, [0, 0]],
                                                                    "interior": [s - 1 for s in strides] + [0]}))
     flipped = np.swapaxes(k.mantissa[tuple(slice(None, None, -1) for _ in range(rank))], -1, -2)
-    conv = Weights(IntTensor(np.ascontiguousarray(flipped), k.type), kernel.kind)
-    bias = _bias(layer)
-    attrs = {"strides": [1] * rank, "dilation": list(dilation), "padding": [[0, 0]] * rank, "groups": 1,
-             "multiplier": conv.multiplier}
-    params = {"kernel": conv.tensor} | ({"bias": bias} if bias is not None else {})
-    name, out = ctx.names_for(layer)
-    y = ctx.add(layer.name, make_node("conv", name, [spread], out, attrs, params))
-    return lower_activation(ctx, layer, layer.activation, to_layer_format(ctx, layer, y))
+    attrs = {"strides": [1] * rank, "dilation": list(dilation), "padding": [[0, 0]] * rank, "groups": groups,
+             "multiplier": kernel.multiplier}
+    params = {"kernel": IntTensor(np.ascontiguousarray(flipped), k.type)} | ({"bias": bias} if bias is not None else {})
+    name, out = ctx.names_for(layer, suffix)
+    return ctx.add(layer.name, make_node("conv", name, [spread], out, attrs, params))
 
 
 def transposed_padding(layer, n: int, k: int, s: int, d: int, output_padding: int | None) -> list[int]:
@@ -86,7 +123,7 @@ def transposed_padding(layer, n: int, k: int, s: int, d: int, output_padding: in
     before = reach - 1 - forward_lo
     after = out + reach - 1 - before - ((n - 1) * s + 1)
     if before < 0 or after < 0:
-        raise UnsupportedLayerError(f"layer {layer.name!r} (QConv2DTranspose): its padding and output_padding "
+        raise UnsupportedLayerError(f"layer {layer.name!r} ({type(layer).__name__}): its padding and output_padding "
                                     "would crop the spread input; hwq lowers the ones that pad it")
     return [before, after]
 

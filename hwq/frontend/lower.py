@@ -7,7 +7,14 @@ from collections.abc import Callable
 from hwq.fixed import FixedType, parse_type
 from hwq.frontend.batchnorm import lower_batchnorm
 from hwq.frontend.context import LoweringContext
-from hwq.frontend.conv import lower_conv, lower_conv_transpose, lower_depthwise, lower_separable
+from hwq.frontend.conv import (
+    lower_conv,
+    lower_conv_transpose,
+    lower_depthwise,
+    lower_depthwise_transpose,
+    lower_separable,
+    lower_separable_transpose,
+)
 from hwq.frontend.errors import UnsupportedLayerError
 from hwq.frontend.hw_type import hardware_type
 from hwq.frontend.keras_graph import KerasGraph, LayerCall, keras_graph
@@ -57,6 +64,8 @@ LOWERINGS: dict[str, Callable[[LoweringContext, object, list[Value]], Value]] = 
     "QConv2D": lower_conv,
     "QConv2DBatchnorm": lower_conv,
     "QConv2DTranspose": lower_conv_transpose,
+    "QDepthwiseConv2DTranspose": lower_depthwise_transpose,
+    "QSeparableConv2DTranspose": lower_separable_transpose,
     "QDepthwiseConv2D": lower_depthwise,
     "QDepthwiseConv2DBatchnorm": lower_depthwise,
     "QSeparableConv1D": lower_separable,
