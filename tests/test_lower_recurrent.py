@@ -91,3 +91,67 @@ def test_what_cannot_be_lowered_is_refused_by_name(layer, message: str) -> None:
     model = keras.Model(x, out[0] if isinstance(out, (list, tuple)) else out)
     with pytest.raises(UnsupportedLayerError, match=rf"'{layer.name}'.*{message}"):
         hwq.lower(model, input_type="ap_fixed<6,3>")
+
+
+# -- the loop over time: one recurrence node, kept a loop by HLS, unrolled for Verilog ------------------------------
+
+def _recurrences(graph: hwq.Graph) -> list:
+    return [n for n in graph.nodes if n.op == "recurrence"]
+
+
+@pytest.mark.parametrize("kind", sorted(LAYERS))
+def test_each_direction_is_one_loop_equal_to_its_unrolled_steps(kind: str) -> None:
+    import copy
+
+    from hwq.passes.unroll import unroll_recurrences
+
+    _, graph, x, y = _lowered(kind)
+    assert len(_recurrences(graph)) == (2 if kind.startswith("bidirectional") else 1)
+    unrolled = unroll_recurrences(copy.deepcopy(graph)).validate()
+    assert not _recurrences(unrolled) and len(unrolled.nodes) > len(graph.nodes)
+    assert np.array_equal(unrolled.simulate(x), y)
+    assert np.array_equal(hwq.Graph.from_json(graph.to_json()).simulate(x), y)  # the body travels in the JSON
+
+
+def test_a_carried_state_keeps_one_type() -> None:
+    from dataclasses import replace
+
+    from hwq.fixed import FixedType
+    from hwq.ir import IRError
+
+    _, graph, _, _ = _lowered("lstm")
+    body = _recurrences(graph)[0].attrs["body"]
+    body.inputs[2] = replace(body.inputs[2], type=FixedType(20, 6))
+    with pytest.raises(IRError, match="keeps one type"):
+        graph.validate()
+
+
+def test_hls_keeps_the_loop_over_time_and_pipelines_its_body(tmp_path) -> None:
+    _, graph, _, _ = _lowered("simple_sequences_backwards")
+    vitis = (hwq.emit(graph, tmp_path / "v", backend="vitis").path / "firmware" / f"{graph.name}.cpp").read_text()
+    loop = vitis.index("for (int hwq_t = 0; hwq_t < 12; hwq_t++) {")
+    assert vitis.count("#pragma HLS PIPELINE") == 1  # in the loop, not on the top (which would unroll it)
+    assert vitis.index("#pragma HLS PIPELINE II=1") > loop
+    assert "[11 - hwq_t]" in vitis  # go_backwards reads the last row first
+    catapult = (hwq.emit(graph, tmp_path / "c", backend="catapult").path / "firmware" / f"{graph.name}.cpp") \
+        .read_text()
+    pipelined = catapult.index("#pragma hls_pipeline_init_interval 1")
+    assert catapult.count("#pragma hls_pipeline_init_interval") == 1
+    assert catapult.index("for (int hwq_t = 0; hwq_t < 12; hwq_t++) {") > pipelined > catapult.index("void ")
+
+
+def test_a_state_that_never_settles_is_unrolled(tmp_path) -> None:
+    x = keras.Input((8, 2), name="x")
+    # linear, no state quantizer: h = x @ K + h @ R + b gains integer and fraction bits at every step
+    layer = QSimpleRNN(2, activation=None, kernel_quantizer=W, recurrent_quantizer=W, bias_quantizer=W)
+    model = keras.Model(x, layer(x))
+    rng = np.random.default_rng(5)
+    for w in model.weights:
+        w.assign(rng.uniform(-1, 1, size=w.shape).astype(np.float32))
+    graph = hwq.lower(model, input_type="ap_fixed<6,3>")
+    assert not _recurrences(graph)
+    xs = rng.uniform(-4, 4, (200, 8, 2))
+    y = graph.simulate(xs)
+    assert np.array_equal(hwq.emit(graph, tmp_path / "v", backend="vitis").predict(xs), y)
+    if graph.meta["notes"]["keras_float32_exact"]:
+        assert np.array_equal(y, np.asarray(model.predict(xs, verbose=0), dtype=np.float64))

@@ -1,32 +1,40 @@
-"""QSimpleRNN, QGRU, QLSTM and QBidirectional -> their time steps unrolled into existing IR nodes.
+"""QSimpleRNN, QGRU, QLSTM and QBidirectional -> a recurrence node: a loop over time whose body is one step.
 
-Each step reads its row of the sequence (a crop of axis 0), forms the cell's sums with dense nodes over its
-kernel (with the bias) and its recurrent kernel, and applies the activations as lookup tables or casts and the
-gates as elementwise products, the state read through the state quantizer where the cell reads it. The first
-step reads a zero state, so its recurrent products are left out. Unrolled because the graph then stays a DAG of
-proven ops that every backend already prints and every equality test covers; the sequences the flow takes are
-short (tens of steps), and the state quantizer keeps every step's widths the same. A state that no quantizer
-bounds (an LSTM's memory cell) would grow wider at every step, so lower() asks for a state_quantizer there.
+The body (a Graph, hwq.ir.ops.recurrence) reads a row of the sequence and the carried states: it forms the cell's
+sums with dense nodes over its kernel (with the bias) and its recurrent kernel, applies the activations as
+lookup tables or casts and the gates as elementwise products, and reads each state through the state quantizer
+where the cell reads it. A carried state is one register: its type is found by building the step until the
+types it gives settle (the union of every step's), and the next state is cast back into it (exactly: it holds
+every value a step can give). The HLS backend keeps the loop; hwq.passes.unroll copies the body once per step
+for the Verilog backend and the cost models.
+
+A state that no quantizer bounds (a GRU's h = z*h + (1-z)*c without a state_quantizer) grows a fraction bit at
+every step and never settles: such a layer is unrolled into its steps instead, the first step without its
+recurrent products (its state is zero), each step's widths its own. An LSTM's memory cell grows so too, and an
+LSTM without a state_quantizer is refused.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from hwq.fixed import quantize, to_float
+from hwq.fixed import FixedType, Interval, quantize, to_float
+from hwq.fixed.intervals import hull_of
 from hwq.fixed.kinds import fitting_fixed_type
 from hwq.frontend.activation import lower_activation
 from hwq.frontend.context import LoweringContext
 from hwq.frontend.errors import UnsupportedLayerError
 from hwq.frontend.weights import Weights, quantized_weights
-from hwq.ir import IntTensor, Value
-from hwq.ir.build import make_node
+from hwq.ir import Graph, IntTensor, IRError, Value, legal_identifier
+from hwq.ir.build import make_node, quantize_node
 from hwq.ir.ops.kernel import multiplier_kind
 
 
 def lower_rnn(ctx: LoweringContext, layer, inputs: list[Value]) -> Value:
-    outputs = _unrolled(ctx, layer, inputs[0], layer.name)
-    return _result(ctx, layer, layer.name, outputs, layer.return_sequences)
+    looped = _looped(ctx, layer, inputs[0], layer.name)
+    if looped is None:
+        return _result(ctx, layer, layer.name, _unrolled(ctx, layer, inputs[0], layer.name), layer.return_sequences)
+    return _looped_result(ctx, layer, layer.name, looped, layer.return_sequences)
 
 
 def lower_bidirectional(ctx: LoweringContext, layer, inputs: list[Value]) -> Value:
@@ -34,12 +42,8 @@ def lower_bidirectional(ctx: LoweringContext, layer, inputs: list[Value]) -> Val
         raise UnsupportedLayerError(f"layer {layer.name!r} (QBidirectional): merge_mode {layer.merge_mode!r}; hwq "
                                     "lowers 'concat', 'sum', 'mul' and 'ave'")
     sequences = layer.forward_layer.return_sequences
-    forward = _unrolled(ctx, layer.forward_layer, inputs[0], f"{layer.name}_forward")
-    backward = _unrolled(ctx, layer.backward_layer, inputs[0], f"{layer.name}_backward")
-    if sequences:
-        backward = backward[::-1]  # Keras lines the backward outputs up with the forward ones' time steps
-    parts = [_result(ctx, layer, f"{layer.name}_{side}", outs, sequences)
-             for side, outs in (("forward", forward), ("backward", backward))]
+    x = inputs[0]
+    parts = _bidirectional_loops(ctx, layer, x, sequences) or _bidirectional_unrolled(ctx, layer, x, sequences)
     name, out = ctx.names_for(layer)
     if layer.merge_mode == "concat":
         return ctx.add(layer.name, make_node("concatenate", name, parts, out, {"axis": len(parts[0].shape) - 1}))
@@ -47,15 +51,90 @@ def lower_bidirectional(ctx: LoweringContext, layer, inputs: list[Value]) -> Val
     return ctx.add(layer.name, make_node(op, name, parts, out))
 
 
-def _unrolled(ctx: LoweringContext, layer, x: Value, prefix: str) -> list[Value]:
-    """The cell's output at every step, in the order the layer processes them ((1, units) each)."""
+def _bidirectional_loops(ctx: LoweringContext, layer, x: Value, sequences: bool) -> list[Value] | None:
+    """Both directions as recurrence nodes (the backward one's rows lined up with the forward's), or None when
+    either state does not settle."""
+    for side in (layer.forward_layer, layer.backward_layer):
+        _check(side, x)
+        if _state_types(ctx, side, x) is None:
+            return None
+    loops = [_looped(ctx, side, x, f"{layer.name}_{name}", aligned=True)
+             for name, side in (("forward", layer.forward_layer), ("backward", layer.backward_layer))]
+    return [_looped_result(ctx, layer, f"{layer.name}_{name}", v, sequences)
+            for name, v in zip(("forward", "backward"), loops, strict=True)]
+
+
+def _bidirectional_unrolled(ctx: LoweringContext, layer, x: Value, sequences: bool) -> list[Value]:
+    forward = _unrolled(ctx, layer.forward_layer, x, f"{layer.name}_forward")
+    backward = _unrolled(ctx, layer.backward_layer, x, f"{layer.name}_backward")
+    if sequences:
+        backward = backward[::-1]  # Keras lines the backward outputs up with the forward ones' time steps
+    return [_result(ctx, layer, f"{layer.name}_{side}", outs, sequences)
+            for side, outs in (("forward", forward), ("backward", backward))]
+
+
+def _looped(ctx: LoweringContext, layer, x: Value, prefix: str, aligned: bool = False) -> Value | None:
+    """The layer as one recurrence node over x, or None when its states never settle on one type."""
     _check(layer, x)
-    cell, steps = layer.cell, x.shape[0]
-    kind = type(cell).__name__
+    types = _state_types(ctx, layer, x)
+    if types is None:
+        return None
+    body_ctx = LoweringContext(taken=ctx.taken)
+    row = Value(body_ctx.name(f"{prefix}_x"), (1, x.shape[1]), x.type)
+    states = [Value(body_ctx.name(f"{prefix}_state{k}"), (1, layer.cell.units), t) for k, t in enumerate(types)]
+    _, nexts = _step_of(layer)(body_ctx, layer, _Weights(layer), prefix, row, states)
+    nexts = [n if n.type == t else body_ctx.add(layer.name, quantize_node(
+        body_ctx.name(f"{prefix}_next{k}"), n, t, body_ctx.name(f"{prefix}_next{k}_out")))
+        for k, (n, t) in enumerate(zip(nexts, types, strict=True))]
+    body = Graph(legal_identifier(f"{prefix}_step"), [row, *states], body_ctx.nodes, [n.name for n in nexts])
+    attrs = {"body": body, "go_backwards": bool(layer.go_backwards), "return_sequences": bool(layer.return_sequences),
+             "time_aligned": aligned}
+    name, out = ctx.names_for(layer, "_loop") if prefix == layer.name else (ctx.name(prefix),
+                                                                           ctx.name(f"{prefix}_out"))
+    return ctx.add(layer.name, make_node("recurrence", name, [x], out, attrs))
+
+
+def _state_types(ctx: LoweringContext, layer, x: Value) -> list[FixedType] | None:
+    """The carried states' types: the union of the types every step gives them, found by building the step until
+    the union holds what the next step gives (None when it does not within the sequence's length)."""
+    step, w = _step_of(layer), _Weights(layer)
+    trial = LoweringContext(taken=set(ctx.taken))
+    row = Value(trial.name("row"), (1, x.shape[1]), x.type)
+    types = [v.type for v in step(trial, layer, w, "trial", row, None)[1]]
+    for _ in range(x.shape[0]):
+        trial = LoweringContext(taken=set(ctx.taken))
+        states = [Value(trial.name(f"state{k}"), (1, layer.cell.units), t) for k, t in enumerate(types)]
+        try:
+            nexts = [v.type for v in step(trial, layer, w, "trial", row, states)[1]]
+        except (IRError, UnsupportedLayerError):  # the widened state outgrows a table: no one type serves all
+            return None
+        if all(Interval.of_type(n).fits(t) for n, t in zip(nexts, types, strict=True)):
+            return types
+        types = [t if Interval.of_type(n).fits(t) else hull_of([Interval.of_type(t), Interval.of_type(n)])
+                 .fitting_type() for n, t in zip(nexts, types, strict=True)]
+    return None
+
+
+def _looped_result(ctx: LoweringContext, layer, prefix: str, looped: Value, sequences: bool) -> Value:
+    if sequences:
+        return looped
+    node = make_node("reshape", ctx.name(f"{prefix}_last"), [looped], ctx.name(f"{prefix}_last_out"),
+                     {"shape": [looped.shape[-1]]})
+    return ctx.add(layer.name, node)
+
+
+def _step_of(layer):
+    kind = type(layer.cell).__name__
     step = {"QSimpleRNNCell": _simple_step, "QGRUCell": _gru_step, "QLSTMCell": _lstm_step}.get(kind)
     if step is None:
         raise UnsupportedLayerError(f"layer {layer.name!r}: hwq lowers QSimpleRNN, QGRU and QLSTM cells, not {kind}")
-    w = _Weights(layer)
+    return step
+
+
+def _unrolled(ctx: LoweringContext, layer, x: Value, prefix: str) -> list[Value]:
+    """The cell's output at every step, in the order the layer processes them ((1, units) each)."""
+    _check(layer, x)
+    steps, step, w = x.shape[0], _step_of(layer), _Weights(layer)
     order = range(steps - 1, -1, -1) if layer.go_backwards else range(steps)
     states, outputs = None, []
     for t in order:

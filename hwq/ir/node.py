@@ -35,8 +35,12 @@ class Node:
 
 
 def _attr_to_json(v: Any) -> Any:
+    from hwq.ir.graph import Graph
+
     if isinstance(v, FixedType):
         return {"fixed_type": v.to_dict()}
+    if isinstance(v, Graph):  # a recurrence's body
+        return {"graph": v.to_dict()}
     if isinstance(v, tuple):
         return list(v)
     return v
@@ -45,4 +49,8 @@ def _attr_to_json(v: Any) -> Any:
 def _attr_from_json(v: Any) -> Any:
     if isinstance(v, dict) and set(v) == {"fixed_type"}:
         return FixedType.from_dict(v["fixed_type"])
+    if isinstance(v, dict) and set(v) == {"graph"}:
+        from hwq.ir.graph import Graph
+
+        return Graph.from_dict(v["graph"])
     return v

@@ -48,13 +48,13 @@ def _nodes(graph) -> str:
 
 
 def _codebooks(graph) -> list[str]:
-    """A line per kernel whose weights are few values: the memory of an index and centroid tables (hwq.ir.codebook)."""
-    from hwq.ir.codebook import codebook_of
+    """A line per kernel whose weights are few values: the memory of an index and centroid tables (hwq.ir.codebook,
+    the function the HLS printers and the report ask too)."""
+    from hwq.ir.codebook import node_codebook
 
     lines = []
     for n in graph.nodes:
-        kernel = n.params.get("kernel")
-        book = codebook_of(kernel, n.attrs.get("multiplier", "")) if kernel is not None else None
+        book = node_codebook(n)
         if book is not None:
             lines.append(f"codebook {n.name}: {book.describe()}")
     return lines

@@ -13,6 +13,7 @@ from hwq.ir import Graph, IRError
 from hwq.passes.choose_multipliers import choose_multipliers
 from hwq.passes.constant_form import shift_add_constants
 from hwq.passes.size_accumulators import size_accumulators
+from hwq.passes.unroll import unroll_recurrences
 
 Pass = Callable[[Graph], Graph]
 
@@ -22,19 +23,27 @@ PIPELINES: dict[str, list[Pass]] = {
     "lower": LOWERING,  # what lower() runs on the graph it builds
     "vitis": [],  # what each backend runs on a lowered graph before printing it
     "catapult": [],
-    "verilog": [shift_add_constants],
+    "verilog": [unroll_recurrences, shift_add_constants],
 }
 
 
 def run_passes(graph: Graph, passes: list[Pass]) -> Graph:
     """Run `passes` in order and verify the graph after each; an IRError names the pass that broke it."""
     for p in passes:
-        graph = p(graph)
+        graph = _on_bodies_then(p, graph)
         try:
             graph.validate()
         except IRError as err:
             raise IRError(f"after pass {p.__name__}: {err}") from err
     return graph
+
+
+def _on_bodies_then(p: Pass, graph: Graph) -> Graph:
+    """p over every loop body of graph (a recurrence's), then over graph: a pass reaches every node."""
+    for node in graph.nodes:
+        if node.op == "recurrence":
+            node.attrs["body"] = _on_bodies_then(p, node.attrs["body"])
+    return p(graph)
 
 
 def run_pipeline(graph: Graph, target: str) -> Graph:

@@ -32,6 +32,9 @@ def graph_energy(graph: Graph, weights_on_memory: str = "sram", activations_on_m
     "total" adds the parts `include_energy` selects for the node's class (QKeras' defaults: a dense
     node its inputs, parameters and operations; every other node its output write).
     """
+    from hwq.passes.unroll import unroll_recurrences
+
+    graph = unroll_recurrences(graph)  # every step's reads, writes and products, as the Verilog computes them
     p = em.process_named(process)
     include = include_energy or em.DEFAULT_INCLUDE_ENERGY
     values = graph.values()

@@ -1,6 +1,6 @@
 """`hwq report MODEL -o DIR`: a self-contained HTML page and a JSON file with the per-node table
 (types, accumulators, multiplier kinds, operation counts, energy, estimated and measured resources,
-latency) and plots of where the cost goes."""
+latency, the memory of codebook weights) and plots of where the cost goes."""
 
 from __future__ import annotations
 

@@ -57,7 +57,7 @@ def simulate_mantissas(graph: Graph, m_in: Batch) -> np.ndarray | list[np.ndarra
     for v, m in zip(graph.inputs, ms, strict=True):
         m = _flat(graph, v, m, batch)
         parts.append((m.astype(carrier(v.type)) if m.dtype != object else m).T.reshape((*v.shape, batch)))
-    outs = [o.reshape(-1, batch).T for o in _run(graph, parts)]
+    outs = [o.reshape(-1, batch).T for o in run_graph(graph, parts)]
     outs = [o.astype(np.int64) if o.dtype.kind == "f" else o for o in outs]
     return outs[0] if len(outs) == 1 else outs
 
@@ -87,7 +87,7 @@ def _chunked(graph, flat: list[np.ndarray], batch: int) -> list[np.ndarray]:
             # (size, batch) view is the layout a dense node's BLAS call reads fastest
             m = quantize(part, v.type, dtype=carrier(v.type)).T
             parts.append(m.reshape((*v.shape, len(part))))
-        return [o.reshape(-1, o.shape[-1]) for o in _run(graph, parts)]
+        return [o.reshape(-1, o.shape[-1]) for o in run_graph(graph, parts)]
 
     starts = range(0, batch, chunk)
     if not starts:
@@ -134,7 +134,7 @@ def chunk_size(graph) -> int:
     return max(1, min(CHUNK, CHUNK_ELEMENTS // largest))
 
 
-def _run(graph, m_in: list[np.ndarray]) -> list[np.ndarray]:
+def run_graph(graph, m_in: list[np.ndarray]) -> list[np.ndarray]:
     """Mantissas laid out (*shape, batch) through every node; the outputs in graph.outputs order. A value is
     dropped once its last reader has run, so a deep network holds few feature maps at a time."""
     env = {v.name: m for v, m in zip(graph.inputs, m_in, strict=True)}

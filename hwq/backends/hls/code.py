@@ -107,6 +107,7 @@ class CProgram:
     inputs: list[CPort]
     outputs: list[CPort]
     functions: list[CFunction] = field(default_factory=list)  # helpers the nodes call, printed before the top
+    pipelined: bool = True  # the top pipelined as a whole (not where it keeps a loop over time of its own)
 
     @property
     def n_in(self) -> int:

@@ -39,6 +39,9 @@ def emit_hls(graph: Graph, output_dir: str | Path, flavour: str | Flavour = "vit
         include = str(cache_dir() / "include" / fl.header_kind)
     if io == "stream":
         from hwq.backends.hls.stream import build_stream_program, render_stream_project
+        from hwq.passes.unroll import unroll_recurrences
+
+        graph = unroll_recurrences(graph)  # a stream design runs one stage per node: each step its own stages
 
         prg, render = build_stream_program(graph, fl, schedule(graph, "stream", parallelism)), render_stream_project
     else:

@@ -100,10 +100,11 @@ class Flavour:
         return []
 
     # -- pragmas: lines before the top function, first in its body, before a loop, first in a loop --
-    def before_top(self) -> list[str]:
+    def before_top(self, pipelined: bool = True) -> list[str]:
+        """`pipelined`: False where the top keeps a loop of its own (a recurrence's, pipelined in itself)."""
         return []
 
-    def in_top(self, arrays: list[str]) -> list[str]:
+    def in_top(self, arrays: list[str], pipelined: bool = True) -> list[str]:
         return []
 
     def before_loop(self) -> list[str]:
@@ -204,9 +205,9 @@ class Vitis(Flavour):
         # the caller's arrays are partitioned and its loops unrolled: the helper's adders join its pipeline
         return ["#pragma HLS INLINE"]
 
-    def in_top(self, arrays: list[str]) -> list[str]:
+    def in_top(self, arrays: list[str], pipelined: bool = True) -> list[str]:
         # dim=0: every dimension of a shaped array becomes registers, as the fully unrolled loops need
-        return ["#pragma HLS PIPELINE II=1"] + [f"#pragma HLS ARRAY_PARTITION variable={a} complete dim=0"
+        return ["#pragma HLS PIPELINE II=1"] * pipelined + [f"#pragma HLS ARRAY_PARTITION variable={a} complete dim=0"
                                                 for a in arrays]
 
     def in_loop(self) -> list[str]:
@@ -257,8 +258,8 @@ class Catapult(Flavour):
     def write_mantissa(self, var: str, width: int, value: str) -> str:
         return f"{var}.set_slc(0, {value});"
 
-    def before_top(self) -> list[str]:
-        return ["#pragma hls_design top", "#pragma hls_pipeline_init_interval 1"]
+    def before_top(self, pipelined: bool = True) -> list[str]:
+        return ["#pragma hls_design top"] + ["#pragma hls_pipeline_init_interval 1"] * pipelined
 
     def before_loop(self) -> list[str]:
         return ["#pragma hls_unroll yes"]

@@ -23,7 +23,8 @@ PORT_MAX_BITS = 64  # the bridge and test vectors carry mantissas as int64
 # file-scope and local names of the bridge, the testbench and ports.h: no IR name may become one of them
 GENERATED_NAMES = ("N_IN", "N_OUT", "hwq_m", "hwq_run", "hwq_n_in", "hwq_n_out", "hwq_predict", "hwq_predict_threads",
                    "hwq_load_inputs", "hwq_store_outputs", "hwq_read", "hwq_in", "hwq_out", "hwq_first", "hwq_last",
-                   "hwq_s", "hwq_k", "hwq_w", "hwq_in_path", "hwq_out_path", "hwq_want", "hwq_got", "hwq_n", "hwq_bad")
+                   "hwq_s", "hwq_k", "hwq_w", "hwq_t", "hwq_in_path", "hwq_out_path", "hwq_want", "hwq_got", "hwq_n",
+                   "hwq_bad")
 
 
 def build_program(graph: Graph, flavour: Flavour) -> CProgram:
@@ -80,7 +81,9 @@ def build_program(graph: Graph, flavour: Flavour) -> CProgram:
               for side, ports in (("input", inputs), ("output", outputs)) for p in ports]
     port_names = {v.name for v in graph.inputs} | set(graph.outputs)
     local += [a for name, a in arrays.items() if name not in port_names]
-    return CProgram(top, f"HWQ_{top.upper()}", flavour, types, params, local, nodes, inputs, outputs, functions)
+    pipelined = not any(n.op == "recurrence" for n in graph.nodes)
+    return CProgram(top, f"HWQ_{top.upper()}", flavour, types, params, local, nodes, inputs, outputs, functions,
+                    pipelined)
 
 
 def held_type(v: Value, producer: Node | None) -> FixedType:

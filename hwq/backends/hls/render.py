@@ -17,8 +17,8 @@ MIN_SAMPLES_PER_THREAD = 64
 def render_project(prg: CProgram, include_dir: str, graph_json: str,
                    vectors: tuple[np.ndarray, np.ndarray]) -> dict[str, str]:
     """Every file of the project, by relative path; `vectors` are the concatenated input and output rows."""
-    return project_files(prg, include_dir, graph_json, vectors, "hls", top_pragmas=prg.flavour.in_top(prg.arrays),
-                         extra_headers=[])
+    pragmas = prg.flavour.in_top(prg.arrays, prg.pipelined)
+    return project_files(prg, include_dir, graph_json, vectors, "hls", top_pragmas=pragmas, extra_headers=[])
 
 
 def project_files(prg, include_dir: str, graph_json: str, vectors: tuple[np.ndarray, np.ndarray], folder: str,

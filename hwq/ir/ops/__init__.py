@@ -10,6 +10,7 @@ from hwq.ir.ops import (  # noqa: F401
     padding,
     pool,
     quantize,
+    recurrence,
     relu,
     reshape,
     scale,

@@ -19,6 +19,7 @@ from hwq.backends.hls.ops.movement import print_concatenate, print_reshape, prin
 from hwq.backends.hls.ops.padding import print_crop, print_pad, print_upsample
 from hwq.backends.hls.ops.pool import print_pool
 from hwq.backends.hls.ops.quantize import print_quantize
+from hwq.backends.hls.ops.recurrence import print_recurrence
 from hwq.backends.hls.ops.relu import print_relu
 from hwq.backends.hls.ops.scale import print_scale
 from hwq.backends.hls.ops.table import print_table
@@ -41,6 +42,7 @@ PRINTERS: MappingProxyType[str, Printer] = MappingProxyType({
     "pad": print_pad,
     "crop": print_crop,
     "upsample": print_upsample,
+    "recurrence": print_recurrence,
 })
 
 
