@@ -7,6 +7,9 @@ instead, and what the summary reports: index bits per weight plus the tables, ag
 codebook is used only where it saves at least a quarter of the bits and the weights multiply (general
 multipliers): a kernel of powers of two or signs already has a narrower form, and a small saving is not worth an
 indirection.
+
+node_codebook is the one place that says which node's kernel is stored so: the HLS printers (dense, conv), the
+summary and the report all ask it, so the memory they print is the memory the C++ holds.
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hwq.ir.node import Node
 from hwq.ir.tensor import IntTensor
 
 MIN_SAVING = 0.25
+STORED_OPS = ("dense", "conv")  # the ops whose kernel a backend stores as an array (affine: one weight per channel)
 
 
 @dataclass(frozen=True)
@@ -32,21 +37,52 @@ class Codebook:
         return max(1, (self.tables.shape[1] - 1).bit_length())
 
     @property
+    def index_memory(self) -> int:
+        """Bits of the index memory: one index per weight."""
+        return self.index.size * self.index_bits
+
+    @property
+    def table_memory(self) -> int:
+        """Bits of the centroid tables."""
+        return self.tables.size * self.weight_bits
+
+    @property
     def bits(self) -> int:
         """Memory of the index and the tables."""
-        return self.index.size * self.index_bits + self.tables.size * self.weight_bits
+        return self.index_memory + self.table_memory
 
     @property
     def plain_bits(self) -> int:
         """Memory of the weights stored as they are."""
         return self.index.size * self.weight_bits
 
+    @property
+    def saved(self) -> float:
+        """The fraction of the plain weights' bits the codebook saves."""
+        return 1 - self.bits / self.plain_bits
+
+    def memory(self) -> dict[str, int | float | None]:
+        """The memory figures as numbers (the report's JSON): tables x entries, the axis, bits of one index, of the
+        index memory, of the tables, in all, of the plain weights, and the percentage saved."""
+        return {"tables": int(self.tables.shape[0]), "entries": int(self.tables.shape[1]), "axis": self.axis,
+                "index_width": self.index_bits, "weight_width": self.weight_bits, "index_bits": self.index_memory,
+                "table_bits": self.table_memory, "bits": self.bits, "plain_bits": self.plain_bits,
+                "saved_percent": round(100 * self.saved, 1)}
+
     def describe(self) -> str:
         per = "one table" if self.axis is None else f"a table per slice of axis {self.axis}"
-        saved = 1 - self.bits / self.plain_bits
         return (f"{self.tables.shape[0]} x {self.tables.shape[1]} centroids of {self.weight_bits} bits ({per}) + "
                 f"{self.index.size} indices of {self.index_bits} bits = {self.bits:,} bits instead of "
-                f"{self.plain_bits:,} ({100 * saved:.0f}% saved)")
+                f"{self.plain_bits:,} ({100 * self.saved:.0f}% saved)")
+
+
+def node_codebook(node: Node) -> Codebook | None:
+    """The codebook a backend stores the node's kernel as (codebook_of on its kernel and multiplier kind), or None:
+    an op without a stored kernel, or constants printed as a shift-add program (no weights stored at all)."""
+    kernel = node.params.get("kernel")
+    if node.op not in STORED_OPS or kernel is None or node.attrs.get("constants") == "shift_add":
+        return None
+    return codebook_of(kernel, node.attrs.get("multiplier", ""))
 
 
 def codebook_of(kernel: IntTensor, multiplier: str = "mult") -> Codebook | None:

@@ -17,4 +17,5 @@ def render_html(report: Report) -> str:
     energy = energy_plot(report)
     if energy:
         plots.append(("Energy per node", energy))
-    return env.get_template("report.html.j2").render(r=report, plots=plots)
+    books = [(row["node"], row["codebook"]) for row in report.rows if row.get("codebook")]
+    return env.get_template("report.html.j2").render(r=report, plots=plots, books=books)

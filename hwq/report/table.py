@@ -8,7 +8,14 @@ from typing import Any
 from hwq.fixed import ap_spelling
 from hwq.hardware_cost import GraphEstimate, Measurement
 from hwq.ir import Graph
+from hwq.ir.codebook import node_codebook
 from hwq.passes.schedule import Schedule
+
+# where the codebook figures hold: the Verilog multiplies by constants wired into its logic, no weight memory
+CODEBOOK_NOTE = ("codebook weights (hwq.ir.codebook): the HLS designs store these kernels as an index memory plus "
+                 "centroid tables (where the products fit int64_t, every accumulator up to 62 bits); the codebook "
+                 "table counts the index and table bits against the plain weights'. The Verilog wires its constants "
+                 "into the logic and stores no weights")
 
 
 @dataclass
@@ -46,6 +53,8 @@ def build_report(graph: Graph, est: GraphEstimate, measured: Measurement | None,
             "est_brams": e.brams, "est_lutrams": e.lutrams, "kind": stage.kind, "ii": stage.ii,
             "buffer_bits": stage.buffer_bits, "fifo_depths": stage.fifo_depths, "parallelism": stage.parallelism,
         }
+        book = node_codebook(node)
+        row["codebook"] = book.memory() if book is not None else None
         if energy is not None:
             en = energy.get(node.name, {})
             row["energy_pj"] = en.get("total")
@@ -71,4 +80,10 @@ def build_report(graph: Graph, est: GraphEstimate, measured: Measurement | None,
                    "yosys_carries": sum(s.carries for s in parts),
                    "yosys_ffs": sum(s.ffs for s in parts) + sum(v.size * v.type.width for v in graph.output_values) + 1,
                    "yosys_total_from": "the sum of the node modules, plus the top's output register"}
+    books = [r["codebook"] for r in rows if r["codebook"]]
+    if books:
+        totals["codebook_bits"] = sum(b["bits"] for b in books)
+        totals["codebook_plain_bits"] = sum(b["plain_bits"] for b in books)
+        totals["codebook_saved_percent"] = round(100 * (1 - totals["codebook_bits"] / totals["codebook_plain_bits"]), 1)
+        notes = [*notes, CODEBOOK_NOTE]
     return Report(graph.name, rows, totals, list(notes), measured is not None, energy is not None, plan.io)

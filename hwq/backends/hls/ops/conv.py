@@ -14,18 +14,19 @@ from __future__ import annotations
 
 import math
 
-from hwq.backends.hls.loops import flat_index
+from hwq.backends.hls.loops import flat_index, subscript
 from hwq.backends.hls.ops.context import PrintContext, Printed, label, op_template
 from hwq.backends.hls.ops.kernel import (
+    codebook_note,
     integer_form,
     integer_read,
     integer_start,
     integer_store,
     integer_type,
-    integer_weights,
     product,
     shifted,
     start,
+    stored_weights,
 )
 from hwq.backends.hls.ops.shift_add import program_function, uses_shift_add
 from hwq.backends.hls.ops.window import WindowLoops, window_loops
@@ -50,9 +51,9 @@ def print_conv(ctx: PrintContext, node: Node) -> Printed:
     acc = ctx.loops((cout, cin_g), ["j", "i"], loops.depth) if cin_g > 1 else ctx.loops((cout,), ["j"], loops.depth)
     y_at = f"{ctx.array(y)}{loops.out_at}[j]"
     x_at = f"{ctx.array(x)}{loops.at}[{_channel(groups, cin_g, cout // groups)}]"
-    w_at = f"{loops.taps.index}[{'i' if cin_g > 1 else '0'}][j]"
+    w_at = _weight_at(loops, cin_g)
     first, params = start(ctx, node, "[j]")
-    mac, weights = product(ctx, node, x.type, acc.pad, y_at, x_at, w_at)
+    mac, weights = product(ctx, node, x.type, acc.pad, y_at, x_at, subscript(w_at))
     fields = {"outs": loops.outs, "init": init, "taps": loops.taps, "acc": acc, "y": y_at, "start": first,
               "product": mac}
     return Printed(op_template("conv"), _comment(ctx, node, window.size, groups), fields, params + weights)
@@ -90,7 +91,7 @@ def _integer(ctx: PrintContext, node: Node, loops: WindowLoops) -> Printed:
     window = conv_window(node)
     acc, xm = ctx.namer(f"{label(node)}_acc"), ctx.namer(f"{label(node)}_x")
     first, params = integer_start(ctx, node, "[j]")
-    weights = integer_weights(ctx, node, x.type)
+    weights, weight = stored_weights(ctx, node, x.type, _weight_at(loops, cin_g))
     if cin_g == 1:
         macs = ctx.loops((cout,), ["j"], loops.depth)
     elif groups == 1:
@@ -104,9 +105,15 @@ def _integer(ctx: PrintContext, node: Node, loops: WindowLoops) -> Printed:
               "chans": ctx.loops((x.shape[-1],), ["i"], loops.depth),
               "read": integer_read(ctx, x.type, f"{ctx.array(x)}{loops.at}[i]"), "macs": macs,
               "channel": _channel(groups, cin_g, cout // groups),
-              "weight": f"{weights.name}{loops.taps.index}[{'i' if cin_g > 1 else '0'}][j]",
+              "weight": weight,
               "store": integer_store(ctx, node, f"{ctx.array(y)}{loops.out_at}[j]", f"{acc}[j]")}
-    return Printed(op_template("conv_int"), _comment(ctx, node, window.size, groups), fields, params + [weights])
+    return Printed(op_template("conv_int"), _comment(ctx, node, window.size, groups), fields, params + weights)
+
+
+def _weight_at(loops: WindowLoops, cin_g: int) -> tuple[str, ...]:
+    """The kernel's index variables at a tap: the tap's counters, the group's input channel (0 when a group has one
+    channel: no loop over i), the output channel."""
+    return (*loops.tap_vars, "i" if cin_g > 1 else "0", "j")
 
 
 def _channel(groups: int, cin_g: int, cout_g: int) -> str:
@@ -127,9 +134,9 @@ def _title(ctx: PrintContext, node: Node, size: tuple[int, ...], groups: int) ->
 
 
 def _comment(ctx: PrintContext, node: Node, size: tuple[int, ...], groups: int) -> str:
-    how = (f"{node.attrs['multiplier']} weights (each 0 or +-2^e) as shifts, no multiplier" if shifted(node)
-           else f"weights {ctx.spell(node.params['kernel'].type)}")
     x = ctx.values[node.inputs[0]].type
+    how = (f"{node.attrs['multiplier']} weights (each 0 or +-2^e) as shifts, no multiplier" if shifted(node)
+           else f"weights {ctx.spell(node.params['kernel'].type)}{codebook_note(node, x)}")
     where = f" on mantissas in {integer_type(node, x)}, stored into" if integer_form(node, x) else ", in"
     return (f"{_title(ctx, node, size, groups)}: acc = "
             f"{'bias' if 'bias' in node.params else '0'}; acc += x * w over the taps inside the input{where} "

@@ -13,6 +13,10 @@ is stored as the output's raw bits. Every partial sum lies in the accumulator ty
 the C integer never overflows and the sum is the same integer. g++ computes a product of ap_fixed operands in
 about 11 ns and of int64_t in 0.2 (a 144 x 16 kernel, measured for issue 9); an HLS tool keeps of each C adder
 only the bits that the store into the accumulator's width reads, as in the shift-add form (shift_add.py).
+
+A dense or conv kernel of few values (hwq.ir.codebook) is stored in the integer form as an index memory plus
+tables of its mantissas (stored_weights): dense and conv call that one function, so the C++ holds what the summary
+and the report count. The fixed-point form (an accumulator or input past INT64_BITS) still stores the kernel whole.
 """
 
 from __future__ import annotations
@@ -22,10 +26,11 @@ from typing import Any
 import numpy as np
 
 from hwq.backends.hls.code import CArray
+from hwq.backends.hls.loops import subscript
 from hwq.backends.hls.ops.context import PrintContext, label
 from hwq.fixed import FixedType, Interval
 from hwq.ir import SHIFT_KINDS, Node
-from hwq.ir.codebook import codebook_of
+from hwq.ir.codebook import node_codebook
 
 INT64_BITS = 62  # an accumulator (and an input) at most this wide sums in int64_t with room to spare
 INT32_BITS = 30  # ... in int32_t: a product is the difference of two partial sums, within +-2^30
@@ -115,18 +120,26 @@ def integer_weights(ctx: PrintContext, node: Node, x: FixedType) -> CArray:
 
 
 def stored_weights(ctx: PrintContext, node: Node, x: FixedType, at: tuple[str, ...]) -> tuple[list[CArray], str]:
-    """The kernel as the HLS stores it, and the expression of its weight at index variables `at`: the integer
-    mantissas on the accumulator's grid (integer_weights), or, for a kernel of few values (hwq.ir.codebook), an
-    index memory plus a table of those mantissas per slice: weight = table[slice][index]."""
-    book = codebook_of(node.params["kernel"], node.attrs.get("multiplier", ""))
+    """The kernel as the integer form stores it, and the expression of its weight at index variables `at` (one per
+    kernel axis): the integer mantissas on the accumulator's grid (integer_weights), or, for a kernel of few values
+    (hwq.ir.codebook.node_codebook), an index memory plus a table of those mantissas per slice:
+    weight = table[slice][index]."""
+    book = node_codebook(node)
     if book is None:
         weights = integer_weights(ctx, node, x)
-        return [weights], weights.name + "".join(f"[{v}]" for v in at)
-    up = node.output.type.frac - x.frac - node.params["kernel"].type.frac
+        return [weights], weights.name + subscript(at)
+    up = node.output.type.frac - x.frac - node.params["kernel"].type.frac  # as integer_weights: >= 0
     index = ctx.int_param(node, "kernel_index", book.index)
     tables = ctx.int_param(node, "kernel_centroids", book.tables.astype(object) * (1 << up))
     row = "[0]" if book.axis is None else f"[{at[book.axis]}]"
-    return [index, tables], f"{tables.name}{row}[{index.name}{''.join(f'[{v}]' for v in at)}]"
+    return [index, tables], f"{tables.name}{row}[{index.name}{subscript(at)}]"
+
+
+def codebook_note(node: Node, x: FixedType) -> str:
+    """`; stored as a codebook, ...` for the printed comment of a node whose kernel stored_weights stores as an
+    index and centroid tables, else ''."""
+    book = node_codebook(node) if integer_form(node, x) else None
+    return "" if book is None else f"; stored as a codebook, {book.describe()}"
 
 
 def integer_store(ctx: PrintContext, node: Node, y_at: str, acc_at: str) -> str:
