@@ -11,12 +11,14 @@ import keras
 import numpy as np
 import pytest
 
+import hwq
 import hwq.estimate
 import hwq.layers
 import hwq.quantizers
 import hwq.quantizers.registry
 import hwq.quantizers.strings
 import hwq.utils
+from hwq.fixed import quantize, to_float
 from hwq.layers.constraints import Clip
 
 # A QKeras user's project, importing from QKeras' modules (tf.keras 2 era); the test changes only the imports.
@@ -36,6 +38,10 @@ QKERAS_PROJECT = textwrap.dedent('''
     from qkeras.safe_eval import safe_eval
     from qkeras import quantizer_registry
     from qkeras.codebook import weight_compression
+    from qkeras.qrecurrent import QLSTM, QGRU, QSimpleRNN, QBidirectional
+    from qkeras.qseparable_conv2d_transpose import QSeparableConv2DTranspose
+    from qkeras.qdepthwise_conv2d_transpose import QDepthwiseConv2DTranspose
+    from qkeras.qoctave import QOctaveConv2D
 
     x = x_in = Input((8, 8, 2), name="input")
     x = QConv2D(4, (3, 3), kernel_quantizer=quantized_bits(4, 0, alpha=1), bias_quantizer=quantized_bits(4, 0, alpha=1),
@@ -74,6 +80,31 @@ QKERAS_PROJECT = textwrap.dedent('''
     float_x = x_in = Input((6,), name="finput")
     from tensorflow.keras.layers import Dense
     float_model = Model(x_in, Activation("relu", name="frelu")(Dense(4, name="fdense")(float_x)))
+    q4 = quantized_bits(4, 0, alpha=1)
+    recurrent = {"kernel_quantizer": q4, "recurrent_quantizer": q4, "bias_quantizer": q4,
+                 "state_quantizer": quantized_bits(6, 2, alpha=1)}
+    seq = s_in = Input((10, 3), name="seq")
+    seq = QLSTM(4, activation="quantized_tanh(6)", return_sequences=True, name="lstm", **recurrent)(seq)
+    seq = QActivation("quantized_bits(6, 2, alpha=1)", name="lstm_q")(seq)
+    seq = QBidirectional(QGRU(3, activation="quantized_tanh(6)", return_sequences=True, **recurrent), name="bigru")(seq)
+    seq = QActivation("quantized_bits(6, 2, alpha=1)", name="bigru_q")(seq)
+    seq = QSimpleRNN(2, activation="quantized_tanh(6)", name="rnn", **recurrent)(seq)
+    rnn_model = Model(s_in, seq)
+    rnn_model.compile(optimizer="adam", loss="mse")
+    rnn_model.fit(rng.normal(size=(32, 10, 3)), rng.normal(size=(32, 2)), epochs=1, verbose=0)
+    rnn_model.save(WORK + "/rnn.keras")
+    rnn_restored = load_qmodel(WORK + "/rnn.keras")
+
+    up = u_in = Input((4, 4, 2), name="image")
+    up = QSeparableConv2DTranspose(3, (3, 3), strides=(2, 2), depthwise_kernel_quantizer=q4,
+                                   pointwise_kernel_quantizer=q4, bias_quantizer=q4, name="sep_up")(up)
+    up = QDepthwiseConv2DTranspose(3, (2, 2), strides=(2, 2), depthwise_kernel_quantizer=q4, name="dw_up")(up)
+    high, low = QOctaveConv2D(4, (3, 3), 0.5, padding="same", kernel_quantizer=q4, bias_quantizer=q4,
+                              use_separable=False, name="octave")([up, None])
+    up_model = Model(u_in, [high, low])
+    up_model.save(WORK + "/up.keras")
+    up_restored = load_qmodel(WORK + "/up.keras")
+
     quantized = model_quantize(float_model, {"QDense": {"kernel_quantizer": "quantized_bits(4,0,1)",
                                                         "bias_quantizer": "quantized_bits(4,0,1)"}},
                                activation_bits=4, transfer_weights=True)
@@ -103,6 +134,17 @@ def test_a_qkeras_project_runs_with_its_imports_changed(tmp_path, capsys) -> Non
     assert scope["index_table"].shape == scope["kernel"].shape and scope["codebook_table"].shape == (3, 4)
     quantized = scope["quantized"]
     assert type(quantized.get_layer("fdense")).__name__ == "QDense"
+    rnn_model, rnn_restored = scope["rnn_model"], scope["rnn_restored"]
+    seqs = np.random.default_rng(2).normal(size=(8, 10, 3)).astype(np.float32)
+    assert np.array_equal(rnn_model.predict(seqs, verbose=0), rnn_restored.predict(seqs, verbose=0))
+    graph = hwq.lower(rnn_restored, input_type="ap_fixed<6,3>")  # and into the flow: three loops, one bidirectional
+    assert [n.op for n in graph.nodes].count("recurrence") == 4 and graph.meta["notes"]["keras_float32_exact"]
+    seqs = to_float(quantize(seqs, graph.input.type), graph.input.type)
+    assert np.array_equal(graph.simulate(seqs), np.asarray(rnn_restored.predict(seqs, verbose=0), dtype=np.float64))
+    up_model, up_restored = scope["up_model"], scope["up_restored"]
+    images = np.random.default_rng(3).normal(size=(4, 4, 4, 2)).astype(np.float32)
+    for a, b in zip(up_model.predict(images, verbose=0), up_restored.predict(images, verbose=0), strict=True):
+        assert np.array_equal(a, b)
 
 
 # QKeras' modules and the public names hwq offers in them, each to be hwq's own object (found where hwq keeps it)

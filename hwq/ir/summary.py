@@ -42,9 +42,26 @@ def _nodes(graph) -> str:
     for key, val in graph.meta.get("notes", {}).items():
         lines.append(f"{key}: {val}")
     lines += _codebooks(graph)
+    lines += _loops(graph)
     if graph.meta.get("left_out"):
         lines.append(f"not lowered (the exact chain stops before them): {', '.join(graph.meta['left_out'])}")
     return "\n".join(lines)
+
+
+def _loops(graph) -> list[str]:
+    """Each recurrence's loop: steps, carried states, and its body's own node table, indented."""
+    from hwq.ir.ops.recurrence import body_of
+
+    lines = []
+    for n in graph.nodes:
+        if n.op == "recurrence":
+            body = body_of(n)
+            states = ", ".join(f"{v.name} {_t(v.type)}" for v in body.inputs[1:])
+            order = "last row first" if n.attrs["go_backwards"] else "first row first"
+            lines.append(f"loop {n.name}: {graph.value(n.inputs[0]).shape[0]} steps ({order}), carried states "
+                         f"{states}, starting at zero; one step:")
+            lines += ["    " + line for line in _nodes(body).splitlines()]
+    return lines
 
 
 def _codebooks(graph) -> list[str]:

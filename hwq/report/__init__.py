@@ -30,6 +30,9 @@ def make_report(graph: Graph, yosys: str = "all", dsp: bool = False, io: str = "
     takes it; multipliers: the form of the constant products ("shift_add", the default, or "direct"); pipeline:
     the parallel top's register stages, as emit takes them (hwq.passes.stages); adders: the shift-add form's
     adders ("ternary", the default, or "binary"), as emit takes them."""
+    from hwq.passes.unroll import unroll_recurrences
+
+    graph = unroll_recurrences(graph)  # the report's rows are the nodes the Verilog builds: a loop's every step
     if pipeline is not None:  # the stages depend on the kernels' form: plan the graph as emit prints it
         plan = schedule(as_printed(graph, multipliers), io, parallelism, pipeline)
     else:
