@@ -9,6 +9,7 @@ import keras
 import hwq.layers
 from hwq.loading.errors import ModelLoadError, where
 from hwq.loading.objects import resolve_fields
+from hwq.loading.recurrent import recurrent_fields, wrapped_layers
 
 # Keras 2 wrote these on every layer that could start a model; Keras 3 layers do not take them
 # (the loader builds the model's Input from them instead)
@@ -47,7 +48,7 @@ def keras3_config(class_name: str, config: dict[str, Any]) -> dict[str, Any]:
         config = _batch_norm(config, layer, class_name)
     if class_name == "LeakyReLU" and "alpha" in config:
         config["negative_slope"] = config.pop("alpha")
-    return config
+    return recurrent_fields(config, layer, class_name)
 
 
 def drop_unused_keras3_fields(config: dict[str, Any], layer: str, class_name: str) -> dict[str, Any]:
@@ -69,6 +70,7 @@ def make_layer(class_name: str, config: dict[str, Any]) -> keras.layers.Layer:
     if cls.__module__.startswith("hwq."):
         config = drop_unused_keras3_fields(config, layer, class_name)
     config = resolve_fields(config, layer, class_name)
+    config = wrapped_layers(config, layer, class_name, make_layer)
     try:
         return cls(**config)
     except (TypeError, ValueError) as err:

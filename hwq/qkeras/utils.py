@@ -3,6 +3,7 @@
 from hwq.utils import (
     REGISTERED_LAYERS,
     clone_model,
+    convert_to_folded_model,
     extract_model_operations,
     get_model_sparsity,
     get_quant_mode,
@@ -15,7 +16,9 @@ from hwq.utils import (
     quantized_model_dump,
     quantized_model_from_json,
 )
+from hwq.utils.quantize_helpers import get_config, quantize_activation
 
 __all__ = ["model_quantize", "model_save_quantized_weights", "load_qmodel", "quantized_model_from_json",
            "print_qstats", "extract_model_operations", "get_model_sparsity", "get_quant_mode", "clone_model",
-           "print_model_sparsity", "quantized_model_debug", "quantized_model_dump", "REGISTERED_LAYERS"]
+           "print_model_sparsity", "quantized_model_debug", "quantized_model_dump", "REGISTERED_LAYERS",
+           "convert_to_folded_model", "quantize_activation", "get_config"]
