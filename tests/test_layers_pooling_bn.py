@@ -241,3 +241,12 @@ def test_qbatchnorm_short_training_run():
     before = [w.numpy().copy() for w in bn.weights]
     model.fit(x, dyadic((64, 3), limit=1.0), epochs=1, batch_size=16, verbose=0)
     assert all(not np.array_equal(b, w.numpy()) for b, w in zip(before, bn.weights, strict=True))
+
+
+@pytest.mark.parametrize("quantizer", [None, quantized_bits(8, 3, alpha=1)])
+@pytest.mark.parametrize("layer", [lambda q: QAveragePooling2D((2, 2), average_quantizer=q),
+                                   lambda q: QGlobalAveragePooling2D(average_quantizer=q)])
+def test_average_pooling_takes_integer_tensors_as_qkeras_does(layer, quantizer) -> None:
+    codes = np.arange(32, dtype=np.int32).reshape(2, 4, 4, 1)
+    as_float = layer(quantizer)(codes.astype(np.float32)).numpy()
+    assert np.array_equal(layer(quantizer)(codes).numpy(), as_float)

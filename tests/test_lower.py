@@ -120,3 +120,33 @@ def test_until_lowers_up_to_a_layer_and_says_what_is_left_out():
     np.testing.assert_array_equal(graph.simulate(x), logits.predict(x, verbose=0).astype(np.float64))
     with pytest.raises(UnsupportedLayerError, match="until='nope'.*no such layer"):
         hwq.lower(model, until="nope")
+
+
+def test_power_of_two_weights_are_sized_by_the_exponents_they_use() -> None:
+    from hwq.quantizers import quantized_po2
+
+    x = keras.Input((8,))
+    dense = QDense(4, kernel_quantizer=quantized_po2(12), bias_quantizer=quantized_bits(8, 3, alpha=1), name="po2")
+    model = keras.Model(x, dense(x))  # quantized_po2(12)'s grid spans 2^-2047..2^2047
+    model.get_layer("po2").kernel.assign(np.random.default_rng(0).uniform(-1, 1, (8, 4)).astype(np.float32))
+    graph = hwq.lower(model, input_type="ap_fixed<8,3>")
+    kernel = graph.node("po2").params["kernel"]
+    assert kernel.type.width <= 32
+    xs = np.random.default_rng(1).integers(-128, 128, (300, 8)) / 32
+    assert np.array_equal(graph.simulate(xs), np.asarray(model.predict(xs, verbose=0), dtype=np.float64))
+
+
+def test_weights_too_wide_to_hold_and_po2_activations_beyond_float32_are_refused_by_name() -> None:
+    from hwq.quantizers import quantized_po2
+
+    x = keras.Input((2,))
+    wide = QDense(1, kernel_quantizer=quantized_po2(12), use_bias=False, name="wide")
+    model = keras.Model(x, wide(x))
+    wide.kernel.assign(np.array([[2.0 ** -20], [2.0 ** 110]], dtype=np.float32))
+    with pytest.raises(UnsupportedLayerError, match=r"'wide' \(QDense\): its kernel values need .* \(131 bits\)"):
+        hwq.lower(model, input_type="ap_fixed<8,3>")
+    act = QActivation(quantized_po2(12), name="po2_act")
+    with pytest.raises(UnsupportedLayerError, match=r"'po2_act'.*beyond float32's exponents"):
+        hwq.lower(keras.Model(x, act(QDense(1, kernel_quantizer=quantized_bits(4, 0, alpha=1),
+                                            bias_quantizer=quantized_bits(4, 0, alpha=1))(x))),
+                  input_type="ap_fixed<8,3>")

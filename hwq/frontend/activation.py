@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from hwq.fixed import FixedType, quantize, to_float
-from hwq.fixed.kinds import HwKind, LookupTable, fitting_fixed_type, on_grid
+from hwq.fixed.kinds import HwKind, LookupTable, Po2Type, fitting_fixed_type, on_grid
 from hwq.frontend.context import LoweringContext
 from hwq.frontend.errors import UnsupportedLayerError
 from hwq.ir import IntTensor, Value
@@ -51,9 +51,18 @@ def _activation_kind(layer, quantizer) -> HwKind:
             f"it sees (alpha={quantizer.alpha!r}), which fixed hardware cannot; use a fixed alpha (None, 1 or a "
             "power of two)")
     try:
-        return quantizer.hw_kind()
+        kind = quantizer.hw_kind()
     except ValueError as err:
         raise UnsupportedLayerError(f"layer {layer.name!r} ({type(layer).__name__}), activation: {err}") from err
+    if isinstance(kind, Po2Type) and not FLOAT32_EXPONENTS[0] <= kind.min_exp <= kind.max_exp <= FLOAT32_EXPONENTS[1]:
+        raise UnsupportedLayerError(
+            f"layer {layer.name!r} ({type(layer).__name__}): activation {quantizer} has outputs 2^{kind.min_exp} to "
+            f"2^{kind.max_exp}, beyond float32's exponents {FLOAT32_EXPONENTS}: Keras flushes the smallest to 0 and "
+            "the largest to inf, which its grid does not hold; give it fewer bits or a max_value")
+    return kind
+
+
+FLOAT32_EXPONENTS = (-126, 127)  # normal float32 numbers: 2^-126 to 2^127
 
 
 def _table_node(ctx: LoweringContext, layer, quantizer, kind: HwKind, name: str, x: Value):
@@ -88,6 +97,8 @@ def _forward(quantizer, inputs: np.ndarray) -> np.ndarray:
 
 
 def _output_type(kind: HwKind, outputs: np.ndarray) -> FixedType:
+    if isinstance(kind, Po2Type) or isinstance(getattr(kind, "output", None), Po2Type):
+        return fitting_fixed_type(outputs)  # the exponents the table holds, not the grid's span (2^±2047 at 12 bits)
     if isinstance(kind, LookupTable):
         if isinstance(kind.output, FixedType):
             return kind.output

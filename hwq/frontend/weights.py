@@ -13,6 +13,7 @@ from hwq.ir import IntTensor
 
 # what multiplies an input by a weight of each kind (qtools' names)
 MULTIPLIER_OF_KIND = {Po2Type: "barrel", BinaryType: "xor", TernaryType: "mux"}
+MAX_WEIGHT_BITS = 128  # the widest weight type lower() takes
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,11 @@ def quantized_weights(layer, what: str, weights, quantizer) -> Weights:
         raise AssertionError(f"layer {layer.name!r}: {what} quantizer {quantizer} produced values off its declared "
                              f"kind {kind}; this is a bug in the quantizer's hw_kind()")
     t = _holding_type(kind, values)
+    if t.width > MAX_WEIGHT_BITS:
+        raise UnsupportedLayerError(
+            f"layer {layer.name!r} ({type(layer).__name__}): its {what} values need {t} ({t.width} bits) to be held "
+            f"exactly; hwq lowers weights of at most {MAX_WEIGHT_BITS} bits (their accumulators grow wider still): "
+            f"use a quantizer with a narrower range")
     mantissa = quantize(values, t)
     if not np.array_equal(to_float(mantissa, t), values):
         raise AssertionError(f"layer {layer.name!r}: {what} values do not fit {t} exactly ({kind})")
@@ -58,6 +64,8 @@ def quantized_weights(layer, what: str, weights, quantizer) -> Weights:
 def _holding_type(kind: HwKind, values: np.ndarray) -> FixedType:
     if isinstance(kind, FixedType):
         return kind
+    if isinstance(kind, Po2Type):  # sized by the exponents used: quantized_po2(12)'s grid spans 2^-2047..2^2047
+        return fitting_fixed_type(values)
     if isinstance(kind, LookupTable):  # a curve used on weights: whatever grid its outputs fall on
         return kind.output if isinstance(kind.output, FixedType) else fitting_fixed_type(values)
     return kind.enclosing_type()

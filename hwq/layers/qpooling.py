@@ -40,6 +40,12 @@ class _QAverageMixin:
     def _activate(self, x, training):
         return apply(self.activation, x, training)
 
+    def _floating(self, inputs):
+        """Integer inputs (pixel codes) as the layer's float dtype: TensorFlow's average pooling takes floats only,
+        and QKeras averages integer tensors."""
+        x = ops.convert_to_tensor(inputs)
+        return x if "float" in str(x.dtype) else ops.cast(x, self.compute_dtype)
+
     def _quantizer_config(self) -> dict[str, Any]:
         return {"average_quantizer": serialize_quantizer(self.average_quantizer_internal),
                 "activation": serialize_optional_activation(self.activation)}
@@ -66,6 +72,7 @@ class QAveragePooling2D(_QAverageMixin, keras.layers.AveragePooling2D):
         self._init_quantizers(average_quantizer, activation)
 
     def call(self, inputs, training=None):
+        inputs = self._floating(inputs)
         if self.average_quantizer_internal is None:
             return self._activate(super().call(inputs), training)
         area = math.prod(self.pool_size)
@@ -98,6 +105,7 @@ class QGlobalAveragePooling2D(_QAverageMixin, keras.layers.GlobalAveragePooling2
         return int(height) * int(width)
 
     def call(self, inputs, training=None):
+        inputs = self._floating(inputs)
         if self.average_quantizer_internal is None:
             return self._activate(super().call(inputs), training)
         total = ops.sum(inputs, axis=self._spatial_axes(), keepdims=self.keepdims)
