@@ -474,3 +474,21 @@ def test_qinitializer_clips_to_the_quantizer_range():
                         quantizer="quantized_bits(6,2,alpha=1)")
     w = np.asarray(init((64, 64)))
     assert w.max() == 4.0 and w.min() == -4.0  # max() of quantized_bits(6,2) is 2^2
+
+
+@pytest.mark.parametrize("class_name, extra", [
+    ("QConv2DTranspose", {"filters": 2, "kernel_quantizer": "quantized_bits(4,0,alpha=1)"}),
+    ("QDepthwiseConv2DTranspose", {"filters": 3, "depthwise_kernel_quantizer": "quantized_bits(4,0,alpha=1)"}),
+    ("QSeparableConv2DTranspose", {"filters": 2, "depthwise_kernel_quantizer": "quantized_bits(4,0,alpha=1)",
+                                   "pointwise_kernel_quantizer": "quantized_bits(4,0,alpha=1)"}),
+])
+def test_keras_2_transposed_convolutions_load_with_their_groups_field(tmp_path, class_name, extra):
+    conv = {"name": "up", "kernel_size": [2, 2], "strides": [2, 2], "padding": "valid", "groups": 1,
+            "bias_quantizer": "quantized_bits(4,0,alpha=1)", "batch_input_shape": [None, 3, 3, 3], **extra}
+    config = {"class_name": "Sequential", "config": {"name": "ups", "layers": [{"class_name": class_name,
+                                                                               "config": conv}]}}
+    model = load_qkeras(write_model(tmp_path, config))
+    assert type(model.get_layer("up")).__name__ == class_name and model.output_shape[1:3] == (6, 6)
+    conv["groups"] = 2
+    with pytest.raises(ModelLoadError, match=r"layer 'up'"):
+        load_qkeras(write_model(tmp_path, config, "grouped.json"))

@@ -22,6 +22,9 @@ BN_IGNORED = ("renorm_momentum", "fused")  # meaningless once renorm is off / an
 # Keras 3 Dense/Conv fields a QKeras-v3 layer may write and hwq's layers do not take; null means unused
 KERAS3_DROPPED_IF_NULL = ("quantization_config", "lora_rank", "lora_alpha")
 
+TRANSPOSED_CONVS = ("Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "QConv2DTranspose",
+                    "QDepthwiseConv2DTranspose", "QSeparableConv2DTranspose")
+
 
 def layer_class(class_name: str, layer: str) -> type:
     """hwq's class of that name (QKeras names), else Keras' own; an error naming the layer otherwise."""
@@ -48,6 +51,8 @@ def keras3_config(class_name: str, config: dict[str, Any]) -> dict[str, Any]:
         config = _batch_norm(config, layer, class_name)
     if class_name == "LeakyReLU" and "alpha" in config:
         config["negative_slope"] = config.pop("alpha")
+    if class_name in TRANSPOSED_CONVS and config.get("groups", 1) == 1:
+        config.pop("groups", None)  # Keras 2 wrote groups=1 on every conv; Keras 3's transposed convs take none
     return recurrent_fields(config, layer, class_name)
 
 
