@@ -104,8 +104,6 @@ def test_model_quantize_names_the_layer_when_hwq_lacks_the_class(monkeypatch):
     with pytest.raises(ModelLoadError, match=r"layer 'act' \(Activation\).*QAdaptiveActivation"):
         model_quantize(float_model(), {"QAdaptiveActivation": "quantized_relu(4)"}, 4,
                        prefer_qadaptiveactivation=True)
-    with pytest.raises(ValueError, match="enable_bn_folding"):
-        model_quantize(float_model(), QCONFIG, 4, enable_bn_folding=True)
 
 
 @pytest.mark.skipif(not hasattr(hwq.layers, "QAdaptiveActivation"), reason="hwq.layers has no QAdaptiveActivation yet")
@@ -328,3 +326,32 @@ def test_qnoise_scheduler_fades_noise_in_and_leaves_a_lowerable_model():
     assert model.get_layer("fc").kernel_quantizer_internal.qnoise_factor == 1.0  # a plain float again
     graph = hwq.lower(model)
     np.testing.assert_array_equal(graph.simulate(x), model.predict(x, verbose=0).astype(np.float64))
+
+
+def test_model_quantize_folds_batch_normalization_into_the_convolutions_before_it():
+    inp = keras.Input((6, 6, 2), name="x")
+    x = keras.layers.Conv2D(3, 3, name="conv")(inp)
+    x = keras.layers.BatchNormalization(name="bn")(x)
+    x = keras.layers.Activation("relu", name="relu")(x)
+    x = keras.layers.DepthwiseConv2D(3, name="dw")(x)
+    x = keras.layers.BatchNormalization(name="dw_bn")(x)
+    x = keras.layers.Flatten(name="flat")(x)
+    x = keras.layers.Dense(2, name="out")(x)
+    model = keras.Model(inp, x)
+    config = {"QConv2DBatchnorm": {"kernel_quantizer": "quantized_bits(4,0,1,alpha=1)",
+                                   "bias_quantizer": "quantized_bits(8,3,1,alpha=1)",
+                                   "folding_mode": "batch_stats_folding", "ema_freeze_delay": 10},
+              "QDepthwiseConv2D": {"depthwise_quantizer": "quantized_bits(4,0,1,alpha=1)",
+                                   "bias_quantizer": "quantized_bits(8,3,1,alpha=1)"},
+              "QDense": {"kernel_quantizer": "quantized_bits(6,0,1,alpha=1)",
+                         "bias_quantizer": "quantized_bits(6,0,1,alpha=1)"}}
+    qmodel = model_quantize(model, config, 4, transfer_weights=True, enable_bn_folding=True)
+    kinds = {layer.name: type(layer).__name__ for layer in qmodel.layers}
+    assert kinds == {"x": "InputLayer", "conv": "QConv2DBatchnorm", "relu": "Activation",
+                     "dw": "QDepthwiseConv2DBatchnorm", "flat": "Flatten", "out": "QDense"}
+    conv, dw = qmodel.get_layer("conv"), qmodel.get_layer("dw")
+    assert str(conv.kernel_quantizer_internal) == str(hwq.quantizers.quantized_bits(4, 0, 1, alpha=1))
+    assert conv.folding_mode == "batch_stats_folding" and conv.ema_freeze_delay == 10
+    assert dw.depthwise_quantizer_internal is not None and dw.use_bias
+    assert np.array_equal(qmodel.get_layer("out").kernel.numpy(), model.get_layer("out").kernel.numpy())
+    qmodel.predict(np.zeros((1, 6, 6, 2), np.float32), verbose=0)

@@ -35,6 +35,8 @@ WEIGHT_LAYERS = {  # float class -> the names of its quantizers (the first decid
     "SeparableConv1D": ("depthwise_quantizer", "pointwise_quantizer", "bias_quantizer"),
     "SeparableConv2D": ("depthwise_quantizer", "pointwise_quantizer", "bias_quantizer"),
 }
+FOLDED_LAYERS = {"Conv2D": ("QConv2DBatchnorm", "kernel_quantizer"),
+                 "DepthwiseConv2D": ("QDepthwiseConv2DBatchnorm", "depthwise_quantizer")}
 BN_QUANTIZERS = ("gamma_quantizer", "beta_quantizer", "mean_quantizer", "variance_quantizer")
 QUANTIZED_ACTIVATIONS = {"relu": "quantized_relu", "tanh": "quantized_tanh", "sigmoid": "quantized_sigmoid"}
 
@@ -42,21 +44,31 @@ QUANTIZED_ACTIVATIONS = {"relu": "quantized_relu", "tanh": "quantized_tanh", "si
 def model_quantize(model: keras.Model, quantizer_config: dict[str, Any], activation_bits: int,
                    custom_objects: dict | None = None, transfer_weights: bool = False,
                    prefer_qadaptiveactivation: bool = False, enable_bn_folding: bool = False) -> keras.Model:
-    """The quantized counterpart of `model` (QKeras' model_quantize); weights copied if transfer_weights."""
+    """The quantized counterpart of `model` (QKeras' model_quantize); weights copied if transfer_weights.
+
+    enable_bn_folding: each Conv2D or DepthwiseConv2D followed by a BatchNormalization alone becomes one
+    QConv2DBatchnorm or QDepthwiseConv2DBatchnorm (hwq.utils.fold.convert_to_folded_model finds them), its
+    quantizers, folding_mode and ema_freeze_delay configured under its name or class; as in QKeras those layers
+    start afresh (transfer_weights copies the other layers' weights only)."""
+    folded: list[str] = []
     if enable_bn_folding:
-        raise ValueError("model_quantize: enable_bn_folding=True needs QConv2DBatchnorm/QDepthwiseConv2DBatchnorm, "
-                         "which hwq.layers does not have yet; quantize without folding")
+        from hwq.utils.fold import convert_to_folded_model
+
+        model, folded = convert_to_folded_model(model)
     serialized = copy.deepcopy(keras.saving.serialize_keras_object(model))
     layers = serialized.get("config", {}).get("layers")
     if not isinstance(layers, list):
         raise ValueError(f"model_quantize: model {model.name!r} ({type(model).__name__}) has no layer list in its "
                          "config; only Sequential and functional models can be rebuilt")
     for entry in layers:
-        _quantize_entry(entry, quantizer_config, activation_bits, prefer_qadaptiveactivation)
+        if entry.get("config", {}).get("name") in folded:
+            _fold_entry(entry, quantizer_config, activation_bits)
+        else:
+            _quantize_entry(entry, quantizer_config, activation_bits, prefer_qadaptiveactivation)
     qmodel = keras.saving.deserialize_keras_object(serialized, custom_objects=custom_objects)
     if transfer_weights:
         for layer, qlayer in zip(model.layers, qmodel.layers, strict=True):
-            if layer.get_weights():
+            if layer.get_weights() and layer.name not in folded:
                 qlayer.set_weights(copy.deepcopy(layer.get_weights()))
     return qmodel
 
@@ -92,6 +104,26 @@ def _weight_layer(config, name, class_name, qconfig, activation_bits, prefer_ada
     activation = _lookup(qconfig, name, q_class, "activation_quantizer")
     config["activation"] = activation or _quantized_activation(config.get("activation"), activation_bits)
     return q_class
+
+
+def _fold_entry(entry: dict, qconfig: dict, activation_bits: int) -> None:
+    """A convolution whose batch normalization was taken out -> the folded layer learning both."""
+    class_name, config = entry["class_name"], entry["config"]
+    name = config["name"]
+    q_class, kernel_field = FOLDED_LAYERS[class_name]
+
+    def setting(field: str) -> Any:  # the folded class's entry first, then the plain quantized class's
+        value = _lookup(qconfig, name, q_class, field)
+        return value if value is not None else _lookup(qconfig, name, "Q" + class_name, field)
+
+    config[kernel_field], config["bias_quantizer"] = setting(kernel_field), setting("bias_quantizer")
+    config["use_bias"] = True  # the folded bias carries the normalization's shift
+    for field in ("folding_mode", "ema_freeze_delay"):
+        if setting(field) is not None:
+            config[field] = setting(field)
+    config["activation"] = setting("activation_quantizer") or _quantized_activation(config.get("activation"),
+                                                                                     activation_bits)
+    _become(entry, q_class, name)
 
 
 def _activation_layer(config, name, class_name, qconfig, activation_bits, prefer_adaptive) -> str | None:
