@@ -1,10 +1,11 @@
-"""QKeras' qtools factories (quantizer, multiplier, accumulator, adder) as thin faces over hwq's qtypes.
+"""qtools' factories (quantizer, multiplier, accumulator, adder) on hwq's immutable types, for hwq's own code.
 
-QKeras builds a mutable object per quantizer and per operation; here every factory returns hwq's own
-immutable types (QType, Multiplier) or a small record holding one, so the rules exist once, in
+Every factory here returns hwq's QType or Multiplier, or a small record holding one; the rules are those of
 hwq.qtools.qtypes. A QType answers QKeras' attribute names (bits, int_bits, is_signed, mode,
 is_floating_point, is_po2, max_val_po2); a Multiplier its output, gate_factor, gate_bits and
-implemented_as(). Change a type with dataclasses.replace rather than by assignment.
+implemented_as(). Change a type with dataclasses.replace rather than by assignment. QKeras' own mutable
+classes (what `qkeras.qtools.quantized_operators` offers) are hwq.qtools.quantizer_impl, multiplier_impl,
+accumulator_impl, adder_impl, ...; their objects are accepted here too.
 """
 
 from __future__ import annotations
@@ -13,10 +14,16 @@ from dataclasses import dataclass, replace
 from math import prod
 from typing import Any
 
-from hwq.qtools.qtypes import Multiplier, QType, make_accumulator, make_adder, make_multiplier, qtype_of
+from hwq.qtools.qtypes import (
+    FLOATINGPOINT_BITS,
+    Multiplier,
+    QType,
+    make_accumulator,
+    make_adder,
+    make_multiplier,
+    qtype_of,
+)
 from hwq.utils.qstats import FLOAT, get_quant_mode
-
-FLOATINGPOINT_BITS = 32  # a float quantizer's width when the model says nothing else
 
 
 @dataclass(frozen=True)
@@ -49,8 +56,9 @@ class QuantizerFactory:
         return qtype_of(quantizer)
 
     def is_quantizer_supported(self, quantizer: Any) -> bool:
-        """None (it takes the default), a QType, a quantizer string, or a quantizer of a known mode."""
-        if quantizer is None or isinstance(quantizer, QType):
+        """None (it takes the default), a QType or QKeras qtools object, a quantizer string, or a quantizer of
+        a known mode."""
+        if quantizer is None or isinstance(quantizer, QType) or hasattr(quantizer, "to_qtype"):
             return True
         if isinstance(quantizer, str):
             try:
@@ -77,7 +85,7 @@ class MultiplierFactory:
     def make_multiplier(self, weight_quantizer: QType, input_quantizer: QType) -> Multiplier:
         if weight_quantizer is None or input_quantizer is None:
             raise ValueError("a multiplier needs both a weight and an input type")
-        return make_multiplier(weight_quantizer, input_quantizer)
+        return make_multiplier(qtype_of(weight_quantizer), qtype_of(input_quantizer))
 
 
 class AccumulatorFactory:
@@ -87,14 +95,14 @@ class AccumulatorFactory:
     def make_accumulator(self, kernel_shape: tuple[int, ...], multiplier: Multiplier,
                          use_bias: bool = True) -> Accumulator:
         addends = int(prod(int(d) for d in kernel_shape[:-1])) + int(bool(use_bias))
-        return Accumulator(make_accumulator(multiplier.output, addends, None))
+        return Accumulator(make_accumulator(qtype_of(multiplier.output), addends, None))
 
 
 class IAdder:
     """QKeras' adder factory: the type of the sum of two types."""
 
     def make_quantizer(self, quantizer_1: QType, quantizer_2: QType) -> Sum:
-        return Sum(make_adder(quantizer_1, quantizer_2))
+        return Sum(make_adder(qtype_of(quantizer_1), qtype_of(quantizer_2)))
 
 
 __all__ = ["FLOATINGPOINT_BITS", "Sum", "Accumulator", "QuantizerFactory", "MultiplierFactory",

@@ -1,5 +1,5 @@
-"""qkeras.qtools.quantized_operators.accumulator_factory (hwq.qtools.operators)."""
+"""qkeras.qtools.quantized_operators.accumulator_factory (hwq.qtools.accumulator_impl)."""
 
-from hwq.qtools.operators import AccumulatorFactory
+from hwq.qtools.accumulator_impl import AccumulatorFactory
 
 __all__ = ["AccumulatorFactory"]

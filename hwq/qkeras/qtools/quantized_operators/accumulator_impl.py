@@ -1,7 +1,11 @@
-"""qkeras.qtools.quantized_operators.accumulator_impl: the accumulator record (hwq.qtools.operators)."""
+"""qkeras.qtools.quantized_operators.accumulator_impl: the qtools accumulator classes (hwq.qtools.accumulator_impl)."""
 
-from hwq.qtools.operators import Accumulator
+from hwq.qtools.accumulator_impl import (
+    FixedPointAccumulator,
+    FloatingPointAccumulator,
+    IAccumulator,
+    Po2Accumulator,
+    po2_to_qbits,
+)
 
-IAccumulator = Accumulator
-
-__all__ = ["IAccumulator"]
+__all__ = ["po2_to_qbits", "IAccumulator", "FloatingPointAccumulator", "FixedPointAccumulator", "Po2Accumulator"]

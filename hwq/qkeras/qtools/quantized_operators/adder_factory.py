@@ -1,5 +1,5 @@
-"""qkeras.qtools.quantized_operators.adder_factory (hwq.qtools.operators)."""
+"""qkeras.qtools.quantized_operators.adder_factory (hwq.qtools.adder_impl)."""
 
-from hwq.qtools.operators import IAdder
+from hwq.qtools.adder_impl import IAdder
 
 __all__ = ["IAdder"]

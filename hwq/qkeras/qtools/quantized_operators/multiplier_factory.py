@@ -1,5 +1,5 @@
-"""qkeras.qtools.quantized_operators.multiplier_factory (hwq.qtools.operators)."""
+"""qkeras.qtools.quantized_operators.multiplier_factory (hwq.qtools.multiplier_impl)."""
 
-from hwq.qtools.operators import MultiplierFactory
+from hwq.qtools.multiplier_impl import MultiplierFactory
 
 __all__ = ["MultiplierFactory"]

@@ -1,5 +1,5 @@
-"""qkeras.qtools.quantized_operators.quantizer_factory (hwq.qtools.operators)."""
+"""qkeras.qtools.quantized_operators.quantizer_factory (hwq.qtools.quantizer_factory)."""
 
-from hwq.qtools.operators import QuantizerFactory
+from hwq.qtools.quantizer_factory import QuantizerFactory
 
 __all__ = ["QuantizerFactory"]

@@ -1,8 +1,24 @@
-"""qkeras.qtools.quantized_operators.quantizer_impl: the qtools type (hwq.qtools.qtypes.QType)."""
+"""qkeras.qtools.quantized_operators.quantizer_impl: the qtools quantizer classes (hwq.qtools.quantizer_impl)."""
 
-from hwq.qtools.operators import FLOATINGPOINT_BITS
-from hwq.qtools.qtypes import QType
+from hwq.qtools.quantizer_impl import (
+    FLOATINGPOINT_BITS,
+    Bernoulli,
+    Binary,
+    FloatingPoint,
+    IQuantizer,
+    PowerOfTwo,
+    QuantizedBits,
+    QuantizedRelu,
+    QuantizedTanh,
+    QuantizedUlaw,
+    ReluPowerOfTwo,
+    StochasticBinary,
+    StochasticTernary,
+    Ternary,
+    get_exp,
+    get_np_value,
+)
 
-IQuantizer = QType
-
-__all__ = ["FLOATINGPOINT_BITS", "IQuantizer"]
+__all__ = ["FLOATINGPOINT_BITS", "get_np_value", "get_exp", "IQuantizer", "QuantizedBits", "QuantizedTanh",
+           "QuantizedUlaw", "Binary", "StochasticBinary", "Bernoulli", "QuantizedRelu", "Ternary",
+           "StochasticTernary", "FloatingPoint", "PowerOfTwo", "ReluPowerOfTwo"]
