@@ -143,6 +143,24 @@ def test_multiplier_widens_by_the_range_of_the_channel_shifts() -> None:
     assert adjusted.kind == multiplier.kind and adjusted.gate_bits == multiplier.gate_bits
 
 
+def test_a_qkeras_multiplier_object_is_widened_in_place() -> None:
+    from hwq.qkeras.qtools.quantized_operators import multiplier_factory, quantizer_factory
+
+    q = _auto_po2_quantizer()
+    factory = quantizer_factory.QuantizerFactory()
+    multiplier = multiplier_factory.MultiplierFactory().make_multiplier(factory.make_quantizer(q),
+                                                                        factory.make_quantizer(quantized_bits(8, 0, 1)))
+    assert (multiplier.output.bits, multiplier.output.int_bits) == (11, 2)
+    assert qtools_util.adjust_multiplier_for_auto_po2(multiplier, q) is multiplier  # QKeras changes it in place
+    assert (multiplier.output.bits, multiplier.output.int_bits) == (15, 2)
+    layer = QDense(4, kernel_quantizer=q, name="fc")
+    layer.build((None, 2))
+    fresh = multiplier_factory.MultiplierFactory().make_multiplier(factory.make_quantizer(q),
+                                                                   factory.make_quantizer(quantized_bits(8, 0, 1)))
+    assert qtools_util.adjust_accumulator_for_auto_po2(layer, fresh, q, quantized_bits(8, 3, 1)).output == \
+        fixed(17, 4, True)
+
+
 def test_multiplier_is_kept_when_there_is_nothing_to_adjust() -> None:
     fixed_alpha = quantized_bits(4, 2, alpha=1)
     multiplier = _multiplier(fixed_alpha)

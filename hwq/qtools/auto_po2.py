@@ -2,8 +2,9 @@
 integer grid times a power of two per output channel, so one multiplier type must hold the products of every
 channel, from the smallest scale's fraction bits to the largest scale's integer bits.
 
-QKeras changes its mutable qtools objects in place; hwq's types are immutable, so these return the adjusted
-multiplier or accumulator instead (dataclasses.replace is how one changes an hwq qtools type).
+Given hwq's immutable types they return the adjusted multiplier or accumulator (dataclasses.replace is how one
+changes an hwq qtools type); given QKeras' mutable multiplier objects (hwq.qtools.multiplier_impl), the
+multiplier is widened in place, as QKeras does, and returned too.
 """
 
 from __future__ import annotations
@@ -35,6 +36,12 @@ def adjust_multiplier_for_auto_po2(multiplier: Multiplier, qkeras_weight_quantiz
     """The multiplier widened for an auto_po2 kernel: scales 2^min_shift .. 2^max_shift over the channels add
     max_shift integer bits and -min_shift fraction bits. Unchanged (with a warning) before the quantizer's first
     call, or for an auto_po2 quantizer that is not quantized_bits."""
+    from hwq.qtools.multiplier_impl import IMultiplier
+
+    if isinstance(multiplier, IMultiplier):
+        widened = adjust_multiplier_for_auto_po2(multiplier.to_record(), qkeras_weight_quantizer)
+        multiplier.output._take(widened.output, name=False)
+        return multiplier
     alpha = getattr(qkeras_weight_quantizer, "alpha", None)
     if not (isinstance(alpha, str) and alpha == "auto_po2"):
         return multiplier

@@ -232,6 +232,36 @@ def affine_case(rng, prefix):
     return [x], [_widened(rng, node)]
 
 
+def recurrence_case(rng, prefix):
+    """A loop over a random sequence: one or two states, each next state a cast (random modes) of the row's dense
+    plus the states' denses; random direction, outputs stacked or last, backward rows aligned or not."""
+    features, units = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+    steps = int(rng.integers(1, 7))
+    x = Value(f"{prefix}_x0", (steps, features), random_type(rng, 2, 10))
+    row = Value(f"{prefix}_row", (1, features), x.type)
+    states = [Value(f"{prefix}_state{k}", (1, units), random_type(rng, 2, 10)) for k in range(int(rng.integers(1, 3)))]
+    body_nodes, nexts = [], []
+
+    def dense(name: str, v: Value) -> Value:
+        kernel = random_tensor(rng, (v.shape[-1], units), random_type(rng, 2, 8))
+        body_nodes.append(make_node("dense", f"{prefix}_{name}", [v], f"{prefix}_{name}_y",
+                                    {"multiplier": multiplier_kind(kernel)}, {"kernel": kernel}))
+        return body_nodes[-1].output
+
+    for k, s in enumerate(states):
+        terms = [dense(f"k{k}", row), *(dense(f"r{k}{j}", r) for j, r in enumerate(states) if j >= k)]
+        total = make_node("add", f"{prefix}_sum{k}", terms, f"{prefix}_sum{k}_y") if len(terms) > 1 else None
+        if total is not None:
+            body_nodes.append(total)
+        source = total.output if total is not None else terms[0]
+        body_nodes.append(make_node("quantize", f"{prefix}_next{k}", [source], f"{prefix}_next{k}_y", out_type=s.type))
+        nexts.append(body_nodes[-1].output.name)
+    body = Graph(f"{prefix}_step", [row, *states], body_nodes, nexts)
+    attrs = {"body": body, "go_backwards": bool(rng.integers(0, 2)), "return_sequences": bool(rng.integers(0, 2)),
+             "time_aligned": bool(rng.integers(0, 2))}
+    return [x], [make_node("recurrence", f"{prefix}_op", [x], f"{prefix}_y", attrs)]
+
+
 OP_CASES: dict[str, Callable[[np.random.Generator, str], tuple[list[Value], list[Node]]]] = {
     "dense": dense_case,
     "quantize": quantize_case,
@@ -250,6 +280,7 @@ OP_CASES: dict[str, Callable[[np.random.Generator, str], tuple[list[Value], list
     "crop": _movement_case("crop", "cropping", _crop_amounts),
     "upsample": _movement_case("upsample", "size", lambda rng, shape: [int(k) for k in rng.integers(1, 4, len(shape))]),
     "affine": affine_case,
+    "recurrence": recurrence_case,
 }
 
 

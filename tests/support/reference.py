@@ -232,7 +232,25 @@ def _affine(node, xs, vals):
     return out
 
 
+def _recurrence(node, xs, vals):
+    """The body run once per row of x (row t: elements t*features onwards), every state zero at first; the
+    outputs are state 0 after each step (or the last), the backward ones in row order when time_aligned."""
+    body = node.attrs["body"]
+    steps, features = vals[0].shape
+    states = [[0] * v.size for v in body.inputs[1:]]
+    rows = list(range(steps))[::-1] if node.attrs["go_backwards"] else list(range(steps))
+    outputs = {}
+    for t in rows:
+        states = _run(body, [xs[0][t * features:(t + 1) * features], *states])
+        outputs[t] = states[0]
+    if not node.attrs["return_sequences"]:
+        return states[0]
+    order = sorted(outputs) if node.attrs["go_backwards"] and node.attrs["time_aligned"] else rows
+    return [v for t in order for v in outputs[t]]
+
+
 REFERENCE = {"dense": _dense, "quantize": _quantize, "relu": _relu, "table": _table, "add": _add,
              "subtract": _subtract, "multiply": _multiply, "concatenate": _concatenate, "reshape": _reshape,
              "transpose": _transpose, "scale": _scale, "conv": _conv, "pool": _pool, "pad": _pad, "crop": _crop,
-             "upsample": _upsample, "affine": _affine}
+             "upsample": _upsample, "affine": _affine,
+             "recurrence": _recurrence}
