@@ -42,6 +42,8 @@ QKERAS_PROJECT = textwrap.dedent('''
     from qkeras.qseparable_conv2d_transpose import QSeparableConv2DTranspose
     from qkeras.qdepthwise_conv2d_transpose import QDepthwiseConv2DTranspose
     from qkeras.qoctave import QOctaveConv2D
+    from qkeras.b2t import BinaryToThermometer
+    from qkeras.qtools.quantized_operators.quantizer_factory import QuantizerFactory
 
     x = x_in = Input((8, 8, 2), name="input")
     x = QConv2D(4, (3, 3), kernel_quantizer=quantized_bits(4, 0, alpha=1), bias_quantizer=quantized_bits(4, 0, alpha=1),
@@ -105,6 +107,9 @@ QKERAS_PROJECT = textwrap.dedent('''
     up_model.save(WORK + "/up.keras")
     up_restored = load_qmodel(WORK + "/up.keras")
 
+    thermometer = BinaryToThermometer(np.array([[3], [5]]), 2, 8)
+    kernel_type = QuantizerFactory().make_quantizer(quantized_bits(8, 3, 1))
+
     quantized = model_quantize(float_model, {"QDense": {"kernel_quantizer": "quantized_bits(4,0,1)",
                                                         "bias_quantizer": "quantized_bits(4,0,1)"}},
                                activation_bits=4, transfer_weights=True)
@@ -134,6 +139,7 @@ def test_a_qkeras_project_runs_with_its_imports_changed(tmp_path, capsys) -> Non
     assert scope["index_table"].shape == scope["kernel"].shape and scope["codebook_table"].shape == (3, 4)
     quantized = scope["quantized"]
     assert type(quantized.get_layer("fdense")).__name__ == "QDense"
+    assert scope["thermometer"].shape == (2, 2) and scope["kernel_type"].bits == 8
     rnn_model, rnn_restored = scope["rnn_model"], scope["rnn_restored"]
     seqs = np.random.default_rng(2).normal(size=(8, 10, 3)).astype(np.float32)
     assert np.array_equal(rnn_model.predict(seqs, verbose=0), rnn_restored.predict(seqs, verbose=0))
@@ -178,6 +184,16 @@ MODULES = {
                                                                         "convert_folded_layer_to_unfolded"]),
     "codebook": (importlib.import_module("hwq.codebook"), ["weight_compression", "activation_compression",
                                                             "create_in_out_table", "two_tier_embedding_compression"]),
+    "qdepthwise_conv2d_transpose": (hwq.layers, ["QDepthwiseConv2DTranspose"]),
+    "qseparable_conv2d_transpose": (hwq.layers, ["QSeparableConv2DTranspose"]),
+    "qoctave": (hwq.layers, ["QOctaveConv2D", "OctaveConv2D", "GetActivationSuffix"]),
+    "b2t": (importlib.import_module("hwq.utils.thermometer"), ["BinaryToThermometer"]),
+    "qtables": (importlib.import_module("hwq.utils.codebook_tables"), ["codebook_embeddings", "create_in_out_table",
+                                                                        "create_indirect_indexes"]),
+    "qtools.quantized_operators.quantizer_impl": (importlib.import_module("hwq.qtools.quantizer_impl"),
+                                                  ["QuantizedBits", "PowerOfTwo", "Ternary", "Binary"]),
+    "qtools.quantized_operators.multiplier_impl": (importlib.import_module("hwq.qtools.multiplier_impl"),
+                                                   ["Mux", "XorGate", "Shifter", "FixedPointMultiplier"]),
 }
 
 
@@ -188,6 +204,13 @@ def test_each_qkeras_module_offers_hwqs_own_objects(module: str) -> None:
     for name in names:
         assert getattr(facade, name) is getattr(home, name), (module, name)
     assert set(names) <= set(facade.__all__)
+
+
+def test_bn_folding_utils_offers_the_folded_bias_helper_too() -> None:
+    import hwq.qkeras.bn_folding_utils as facade
+    import hwq.qtools.folded_bias as home
+
+    assert facade.populate_bias_quantizer_from_accumulator is home.populate_bias_quantizer_from_accumulator
 
 
 def test_the_package_offers_what_from_qkeras_import_star_gives() -> None:
