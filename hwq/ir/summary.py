@@ -16,12 +16,13 @@ def summary(graph, io: str | None = "auto", parallelism: dict[str, int] | None =
                                                                          multipliers)]))
 
 
-def _nodes(graph) -> str:
+def _nodes(graph, source: str = "float") -> str:
+    """`source`: what feeds the graph's inputs (a model's floats, or a loop's row and states)."""
     rows = [("node", "op", "reads", "shape", "input", "output", "accumulator", "mult", "ops")]
     values = graph.values()
     fan_out = {name: len(nodes) for name, nodes in graph.consumers().items()}
     for v in graph.inputs:
-        rows.append((v.name, "input", "", _shape(v.shape), "float", _t(v.type), "", "", ""))
+        rows.append((v.name, "input", "", _shape(v.shape), source, _t(v.type), "", "", ""))
     for n in graph.nodes:
         sources = [values[name] for name in n.inputs]
         in_types = list(dict.fromkeys(_t(v.type) for v in sources))
@@ -60,7 +61,7 @@ def _loops(graph) -> list[str]:
             order = "last row first" if n.attrs["go_backwards"] else "first row first"
             lines.append(f"loop {n.name}: {graph.value(n.inputs[0]).shape[0]} steps ({order}), carried states "
                          f"{states}, starting at zero; one step:")
-            lines += ["    " + line for line in _nodes(body).splitlines()]
+            lines += ["    " + line for line in _nodes(body, "the loop").splitlines()]
     return lines
 
 
