@@ -1,6 +1,6 @@
-"""Recurrent layers into the flow: QSimpleRNN, QGRU, QLSTM and QBidirectional over sequences of 8-20 steps, unrolled
-by lower(), equal across Keras, simulate, both C simulations and Verilog (0 mismatches); what cannot be lowered
-is refused naming the layer.
+"""Recurrent layers into the flow: QSimpleRNN, QGRU, QLSTM and QBidirectional over sequences of 8-20 steps, each a
+loop over time in the IR (kept a loop by HLS, unrolled for Verilog), equal across Keras, simulate, both C
+simulations and Verilog (0 mismatches); what cannot be lowered is refused naming the layer.
 
 Weights, inputs and states are quantized (state_quantizer on), so Keras' float32 forward is exact and equality
 is exact.
