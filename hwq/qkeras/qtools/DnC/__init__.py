@@ -1,0 +1,1 @@
+"""qkeras.qtools.DnC: the newer divide-and-conquer area search (hwq.qtools.dnc)."""
