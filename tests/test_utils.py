@@ -355,3 +355,31 @@ def test_model_quantize_folds_batch_normalization_into_the_convolutions_before_i
     assert dw.depthwise_quantizer_internal is not None and dw.use_bias
     assert np.array_equal(qmodel.get_layer("out").kernel.numpy(), model.get_layer("out").kernel.numpy())
     qmodel.predict(np.zeros((1, 6, 6, 2), np.float32), verbose=0)
+
+
+@pytest.mark.parametrize("rnn", ["SimpleRNN", "LSTM", "GRU"])
+def test_model_quantize_converts_recurrent_layers_and_their_bidirectional_wrapper(rnn):
+    q4, state = "quantized_bits(4,0,1,alpha=1)", "quantized_bits(6,2,1,alpha=1)"
+    entries = {"kernel_quantizer": q4, "recurrent_quantizer": q4, "bias_quantizer": q4, "state_quantizer": state,
+               "activation_quantizer": "quantized_tanh(6)", "recurrent_activation_quantizer": "hard_sigmoid"}
+    x = keras.Input((5, 2))
+    plain = keras.Model(x, getattr(keras.layers, rnn)(3, name="rnn")(x))
+    layer = model_quantize(plain, {f"Q{rnn}": entries}, 4, transfer_weights=True).get_layer("rnn")
+    assert type(layer).__name__ == f"Q{rnn}"
+    assert str(layer.cell.state_quantizer_internal) == str(hwq.quantizers.quantized_bits(6, 2, 1, alpha=1))
+    assert str(layer.cell.activation) == "quantized_tanh(6)"
+    wrapped = keras.Model(x, keras.layers.Bidirectional(getattr(keras.layers, rnn)(3), name="bi")(x))
+    qmodel = model_quantize(wrapped, {"QBidirectional": entries}, 4, transfer_weights=True)
+    bi = qmodel.get_layer("bi")
+    assert type(bi).__name__ == "QBidirectional" and type(bi.forward_layer).__name__ == f"Q{rnn}"
+    assert str(bi.backward_layer.cell.kernel_quantizer_internal) == str(hwq.quantizers.quantized_bits(4, 0, 1, alpha=1))
+    seq = np.random.default_rng(0).normal(size=(4, 5, 2)).astype(np.float32)
+    assert qmodel.predict(seq, verbose=0).shape == (4, 6)
+
+
+def test_model_quantize_takes_a_functional_models_batch_normalization():
+    x = keras.Input((4,))
+    model = keras.Model(x, keras.layers.BatchNormalization(name="bn")(keras.layers.Dense(3, name="fc")(x)))
+    qmodel = model_quantize(model, {"bn": {}}, 4)
+    assert type(qmodel.get_layer("bn")).__name__ == "QBatchNormalization"
+    qmodel.predict(np.zeros((2, 4), np.float32), verbose=0)

@@ -87,7 +87,7 @@ class QBatchNormalization(keras.layers.BatchNormalization):
         self.moving_variance.assign(self.moving_variance * self.momentum + variance * (1.0 - self.momentum))
         return mean, variance
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=None, mask=None):  # mask: what Keras passes a functional model's BN; unused
         inputs = ops.cast(inputs, "float32")
         mean, variance = self._statistics(inputs, training)
         inv, offset = self._scale_and_offset(mean, variance, training)

@@ -37,6 +37,7 @@ WEIGHT_LAYERS = {  # float class -> the names of its quantizers (the first decid
 }
 FOLDED_LAYERS = {"Conv2D": ("QConv2DBatchnorm", "kernel_quantizer"),
                  "DepthwiseConv2D": ("QDepthwiseConv2DBatchnorm", "depthwise_quantizer")}
+RECURRENT_LAYERS = ("SimpleRNN", "LSTM", "GRU")
 BN_QUANTIZERS = ("gamma_quantizer", "beta_quantizer", "mean_quantizer", "variance_quantizer")
 QUANTIZED_ACTIVATIONS = {"relu": "quantized_relu", "tanh": "quantized_tanh", "sigmoid": "quantized_sigmoid"}
 
@@ -126,6 +127,48 @@ def _fold_entry(entry: dict, qconfig: dict, activation_bits: int) -> None:
     _become(entry, q_class, name)
 
 
+def _recurrent_layer(config, name, class_name, qconfig, activation_bits, prefer_adaptive,
+                     entry_class: str | None = None) -> str | None:
+    """SimpleRNN, LSTM, GRU -> QSimpleRNN, QLSTM, QGRU: kernel, recurrent, bias and state quantizers, the activation
+    (configured, or the quantized relu/tanh/sigmoid), the recurrent activation when configured. `entry_class`: the
+    configuration's class to read (a QBidirectional's entry serves the layer it wraps)."""
+    q_class = "Q" + class_name
+    lookup_class = entry_class or q_class
+    kernel = _lookup(qconfig, name, lookup_class, "kernel_quantizer")
+    if kernel is None:
+        return None
+    config["kernel_quantizer"] = kernel
+    for field in ("recurrent_quantizer", "bias_quantizer", "state_quantizer"):
+        config[field] = _lookup(qconfig, name, lookup_class, field)
+    if not config.get("use_bias", True):
+        config["bias_quantizer"] = None
+    activation = _lookup(qconfig, name, lookup_class, "activation_quantizer")
+    config["activation"] = activation or _quantized_activation(config.get("activation"), activation_bits)
+    recurrent = _lookup(qconfig, name, lookup_class, "recurrent_activation_quantizer")
+    if recurrent and class_name in ("LSTM", "GRU"):
+        config["recurrent_activation"] = recurrent
+    return q_class
+
+
+def _bidirectional(config, name, class_name, qconfig, activation_bits, prefer_adaptive) -> str | None:
+    """Bidirectional -> QBidirectional around the quantized recurrent layer(s), configured under the wrapper's name
+    or "QBidirectional"."""
+    wrapped = [config[key] for key in ("layer", "backward_layer") if isinstance(config.get(key), dict)]
+    converted = []
+    for inner in wrapped:
+        inner_class = inner.get("class_name")
+        if inner_class not in RECURRENT_LAYERS:
+            return None
+        q_class = _recurrent_layer(inner.setdefault("config", {}), name, inner_class, qconfig, activation_bits,
+                                   prefer_adaptive, "QBidirectional")
+        converted.append((inner, q_class))
+    if not converted or any(q is None for _, q in converted):
+        return None
+    for inner, q_class in converted:
+        _become(inner, q_class, inner["config"].get("name", name))
+    return "QBidirectional"
+
+
 def _activation_layer(config, name, class_name, qconfig, activation_bits, prefer_adaptive) -> str | None:
     order = ["QAdaptiveActivation", "QActivation"] if prefer_adaptive else ["QActivation", "QAdaptiveActivation"]
     for q_class in order:
@@ -191,6 +234,8 @@ def _average_pool(config, name, class_name, qconfig, activation_bits, prefer_ada
 
 _HANDLERS: dict[str, Callable] = {
     **{c: _weight_layer for c in WEIGHT_LAYERS},
+    **{c: _recurrent_layer for c in RECURRENT_LAYERS},
+    "Bidirectional": _bidirectional,
     "Activation": _activation_layer,
     "ReLU": _relu_layer,
     "LeakyReLU": _relu_layer,
