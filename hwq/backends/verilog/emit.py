@@ -7,6 +7,7 @@ from pathlib import Path
 
 from hwq.backends.vectors import test_vectors
 from hwq.backends.verilog.design import design
+from hwq.backends.verilog.ops import rewritten
 from hwq.backends.verilog.project import PIPELINE_FILE, VerilogProject
 from hwq.backends.verilog.render import check_files, rtl_files
 from hwq.backends.writer import write_project
@@ -37,7 +38,7 @@ def emit_verilog(graph: Graph, output_dir: str | Path, overwrite: bool = False, 
     datapath combinational, the outputs registered once) or {"max_depth": d}: at most d adder levels per stage.
     The latency in clocks is the number of stages; a pipelined project says so in pipeline.json.
     """
-    graph.validate()
+    graph = rewritten(graph.validate())
     check_setting(pipeline)
     io = choose_io(graph, io)
     if io == "stream":

@@ -27,7 +27,8 @@ from hwq.backends.verilog.ops.subtract import subtract_view
 from hwq.backends.verilog.ops.table import table_view
 from hwq.backends.verilog.ops.transpose import transpose_view
 from hwq.backends.verilog.ops.upsample import upsample_view
-from hwq.ir import Node, Value
+from hwq.ir import Graph, Node, Value
+from hwq.passes.unroll import unroll_recurrences
 
 ViewFunction = Callable[[Node, str, list[Value]], NodeView]
 
@@ -51,4 +52,19 @@ VIEWS: dict[str, ViewFunction] = {
     "upsample": upsample_view,
 }
 
-__all__ = ["VIEWS", "NodeView", "ViewFunction"]
+# ops the backend prints as the other ops a pass rewrites them into: a loop over time as its steps (the top computes
+# one inference per clock, so each step is its own circuit)
+REWRITES: dict[str, Callable[[Graph], Graph]] = {
+    "recurrence": unroll_recurrences,
+}
+
+
+def rewritten(graph: Graph) -> Graph:
+    """graph with every op in REWRITES rewritten (the graph itself when it has none)."""
+    for op, rewrite in REWRITES.items():
+        if any(n.op == op for n in graph.nodes):
+            graph = rewrite(graph)
+    return graph
+
+
+__all__ = ["VIEWS", "REWRITES", "NodeView", "ViewFunction", "rewritten"]
