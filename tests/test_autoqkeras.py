@@ -225,6 +225,26 @@ def test_autoqkeras_random_mlp_lowers_bit_exactly(tmp_path):
     np.testing.assert_array_equal(graph.simulate(x).reshape(logits.shape), logits)
 
 
+def test_autoqkeras_searches_recurrent_layers(tmp_path):
+    x, y = _data((6, 2))
+    xi = keras.Input((6, 2), name="input")
+    h = keras.layers.LSTM(3, return_sequences=True, name="lstm")(xi)
+    h = keras.layers.Bidirectional(keras.layers.GRU(2), name="bigru")(h)
+    model = keras.Model(xi, keras.layers.Dense(3, activation="softmax", name="out")(h))
+    model.compile(keras.optimizers.Adam(LR), "categorical_crossentropy", metrics=["acc"])
+    config = {**CONFIG, "activation": {"quantized_tanh(6)": 6}}
+    aq = AutoQKeras(model, metrics=["acc"], output_dir=str(tmp_path / "rnn"), quantization_config=config,
+                    limit={"LSTM": [8, 8, 6], "Bidirectional": [8, 8, 6]}, mode="random", max_trials=1, seed=1)
+    aq.fit(x, y, validation_split=0.25, epochs=1, batch_size=16, verbose=0)
+    best, hp = aq.get_best_model(), aq.tuner.get_best_hyperparameters()[0].values
+    lstm, bigru = best.get_layer("lstm"), best.get_layer("bigru")
+    assert type(lstm).__name__ == "QLSTM" and type(bigru).__name__ == "QBidirectional"
+    assert _same_quantizer(lstm.cell.kernel_quantizer_internal, hp["lstm_kernel_quantizer"])
+    assert _same_quantizer(lstm.cell.recurrent_quantizer_internal, hp["lstm_recurrent_kernel_quantizer"])
+    assert _same_quantizer(bigru.forward_layer.cell.kernel_quantizer_internal, hp["bigru_kernel_quantizer"])
+    assert str(lstm.cell.activation) == "quantized_tanh(6)"
+
+
 def test_autoqkeras_cnn_energy_goal_and_block_filters(tmp_path):
     x, y = _data((6, 6, 1), classes=2, n=32)
     xi = keras.Input((6, 6, 1), name="input")

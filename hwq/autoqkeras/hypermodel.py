@@ -81,20 +81,11 @@ class AutoQKHyperModel(kt.HyperModel):
         self.learning_rate_optimizer = learning_rate_optimizer
         self.quantization_config = quantization_config or default_quantization_config
         self.chooser = QuantizerChooser(self.limit, self.quantization_config)
-        self._refuse_recurrent_layers()
 
     @property
     def groups(self) -> dict:
         """The choices name patterns made in the current build (shared by the layers they match)."""
         return self.chooser.groups
-
-    def _refuse_recurrent_layers(self) -> None:
-        for layer in self.model.layers:
-            kind = type(layer).__name__
-            if kind in SEQUENCE_LAYERS and (kind in self.limit or self.chooser.matching_pattern(layer.name)):
-                raise NotImplementedError(f"layer {layer.name!r} ({kind}): hwq's model_quantize does not convert "
-                                          "recurrent layers, so AutoQKeras cannot search them; leave them out of "
-                                          "the limit (they stay float) or quantize them by hand with hwq.layers")
 
     def _resizable(self, layer: Any) -> bool:
         return (self.tune_filters in ("layer", "block") and type(layer).__name__ in RESIZABLE_LAYERS
@@ -133,6 +124,8 @@ class AutoQKHyperModel(kt.HyperModel):
                               if self.tune_filters == "layer" else network_filters)
                     widths[layer.name] = scaled(getattr(layer, RESIZABLE_LAYERS[kind]), factor)
                 q_dict[layer.name] = self._weight_layer_entry(hp, layer, kind, kernel)
+            elif kind in SEQUENCE_LAYERS and (kind in self.limit or self.chooser.matching_pattern(layer.name)):
+                q_dict[layer.name] = self._sequence_entry(hp, layer, kind)
             elif kind == "Reshape":
                 if self.tune_filters == "layer" and layer.name in self.limit:
                     raise ValueError(f"Reshape {layer.name!r} in the limit needs tune_filters 'block' or 'none': "
@@ -152,10 +145,8 @@ class AutoQKHyperModel(kt.HyperModel):
                 q_dict[layer.name] = {}  # e.g. BatchNormalization: [] converts it with no quantizer choices
         widths = {name: width for name, width in widths.items()
                   if width != getattr(model.get_layer(name), RESIZABLE_LAYERS[type(model.get_layer(name)).__name__])}
-        batchnorms = {name for name, entry in q_dict.items()
-                      if entry == {} and type(model.get_layer(name)).__name__ == "BatchNormalization"}
-        if widths or targets or batchnorms:
-            model = rebuilt_model(model, widths, targets, batchnorms, self.custom_objects)
+        if widths or targets:
+            model = rebuilt_model(model, widths, targets, self.custom_objects)
         q_model = model_quantize(model, q_dict, self.activation_bits, custom_objects=self.custom_objects,
                                  transfer_weights=False)
         if self.transfer_weights:
@@ -173,6 +164,21 @@ class AutoQKHyperModel(kt.HyperModel):
             # model_quantize reads a weight layer's activation from "activation_quantizer"
             entry["activation_quantizer"], _ = self.chooser.choose(hp, layer.name + "_activation", layer.name, kind,
                                                                    "activation")
+        return entry
+
+    def _sequence_entry(self, hp: Any, layer: Any, kind: str) -> dict[str, Any]:
+        """A recurrent layer's (or a Bidirectional's, for the layer it wraps) kernel, recurrent kernel, bias and
+        activation choices, as model_quantize reads them (the state stays float unless the user quantizes it)."""
+        cell_layer = layer.forward_layer if kind == "Bidirectional" else layer
+        entry: dict[str, Any] = {}
+        for field, head, tensor in (("kernel_quantizer", "_kernel", "kernel"),
+                                    ("recurrent_quantizer", "_recurrent_kernel", "kernel"),
+                                    ("bias_quantizer", "_bias", "bias")):
+            if tensor == "bias" and not cell_layer.use_bias:
+                continue
+            entry[field], _ = self.chooser.choose(hp, layer.name + head, layer.name, kind, tensor)
+        entry["activation_quantizer"], _ = self.chooser.choose(hp, layer.name + "_activation", layer.name, kind,
+                                                               "activation")
         return entry
 
     def build(self, hp: Any) -> keras.Model:

@@ -1,15 +1,9 @@
-"""The float model of a trial rebuilt from its configuration: filter tuning and batch normalizations.
+"""The float model of a trial rebuilt from its configuration: filter tuning.
 
 Filter tuning: AutoQKeras may scale a layer's units (Dense) or filters (convolutions) by one of FILTER_RANGE,
 since a coarsely quantized layer may need more channels (or fewer suffice). Keras 3 builds each layer from the
 input shape recorded in its serialized `build_config`, so the layers are rebuilt without it and take their
 shapes from the new graph; their weights start afresh.
-
-Batch normalizations: a functional Keras 3 model records `mask=None` among the call arguments of every
-BatchNormalization node, which hwq's QBatchNormalization.call does not take, so model_quantize cannot rebuild
-one in a functional model. The batch normalizations a trial quantizes therefore become QBatchNormalization
-(no quantizers, as an empty limit entry asks) here, with that argument dropped; model_quantize leaves Q layers
-as they are. This step can go once QBatchNormalization.call accepts a mask.
 """
 
 from __future__ import annotations
@@ -19,13 +13,9 @@ from typing import Any
 
 import keras
 
-import hwq.layers
-from hwq.loading.layers import drop_unused_keras3_fields
-
 FILTER_RANGE = [0.5, 0.75, 1.0, 1.5, 2.0]
 RESIZABLE_LAYERS = {"Dense": "units", "Conv1D": "filters", "Conv2D": "filters", "Conv2DTranspose": "filters",
                     "SeparableConv1D": "filters", "SeparableConv2D": "filters"}
-BN_QUANTIZERS = ("gamma_quantizer", "beta_quantizer", "mean_quantizer", "variance_quantizer")
 
 
 def scaled(size: int, factor: float) -> int:
@@ -42,9 +32,8 @@ def scaled_target_shape(target_shape: tuple[int, ...], factor: float) -> tuple[i
 
 
 def rebuilt_model(model: keras.Model, widths: dict[str, int], targets: dict[str, tuple[int, ...]],
-                  batchnorms: set[str], custom_objects: dict | None = None) -> keras.Model:
-    """`model` freshly initialized with layer name -> new units/filters (widths), new Reshape target shapes,
-    and the named BatchNormalization layers as unquantized QBatchNormalization."""
+                  custom_objects: dict | None = None) -> keras.Model:
+    """`model` freshly initialized with layer name -> new units/filters (widths) and new Reshape target shapes."""
     serialized = copy.deepcopy(keras.saving.serialize_keras_object(model))
     layers = serialized.get("config", {}).get("layers")
     if not isinstance(layers, list):
@@ -59,20 +48,8 @@ def rebuilt_model(model: keras.Model, widths: dict[str, int], targets: dict[str,
             config[RESIZABLE_LAYERS[entry["class_name"]]] = widths[name]
         if name in targets:
             config["target_shape"] = list(targets[name])
-        if name in batchnorms and entry.get("class_name") == "BatchNormalization":
-            _to_qbatchnorm(entry, name)
     with keras.saving.custom_object_scope(dict(custom_objects or {})):
         return keras.saving.deserialize_keras_object(serialized)
-
-
-def _to_qbatchnorm(entry: dict[str, Any], name: str) -> None:
-    cls = hwq.layers.QBatchNormalization
-    entry.update(class_name=cls.__name__, module=cls.__module__, registered_name=f"hwq>{cls.__name__}")
-    entry["config"] = drop_unused_keras3_fields(entry["config"], name, cls.__name__)
-    entry["config"].update(dict.fromkeys(BN_QUANTIZERS))
-    for node in entry.get("inbound_nodes", []):
-        if isinstance(node, dict):
-            node.get("kwargs", {}).pop("mask", None)
 
 
 def copy_matching_weights(source: keras.Model, target: keras.Model) -> None:
