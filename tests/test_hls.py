@@ -279,7 +279,8 @@ def test_integer_form_at_its_width_limits(tmp_path: Path) -> None:
     for (_, k), prj in projects.items():
         cpp = (prj.path / "firmware" / f"{prj.top}.cpp").read_text()
         if forms[k] is None:
-            assert "int64_t d_acc" not in cpp and "+= x[i] * d_kernel[i][j]" in cpp
+            # two weight values: the kernel is a codebook, its tables in the fixed-point form of the weights
+            assert "int64_t d_acc" not in cpp and "+= x[i] * d_kernel_centroids[" in cpp and "d_kernel_index" in cpp
         else:
             assert f"{forms[k]} d_acc[3]" in cpp, cpp
         _assert_bit_exact(graphs[k], prj, np.random.default_rng(k))

@@ -13,7 +13,8 @@ from hwq.passes.schedule import Schedule
 
 # where the codebook figures hold: the Verilog multiplies by constants wired into its logic, no weight memory
 CODEBOOK_NOTE = ("codebook weights (hwq.ir.codebook): the HLS designs store these kernels as an index memory plus "
-                 "centroid tables (where the products fit int64_t, every accumulator up to 62 bits); the codebook "
+                 "centroid tables (of mantissas where the products fit int64_t, of fixed-point weights past that); the "
+                 "codebook "
                  "table counts the index and table bits against the plain weights'. The Verilog wires its constants "
                  "into the logic and stores no weights")
 

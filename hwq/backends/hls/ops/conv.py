@@ -136,7 +136,7 @@ def _title(ctx: PrintContext, node: Node, size: tuple[int, ...], groups: int) ->
 def _comment(ctx: PrintContext, node: Node, size: tuple[int, ...], groups: int) -> str:
     x = ctx.values[node.inputs[0]].type
     how = (f"{node.attrs['multiplier']} weights (each 0 or +-2^e) as shifts, no multiplier" if shifted(node)
-           else f"weights {ctx.spell(node.params['kernel'].type)}{codebook_note(node, x)}")
+           else f"weights {ctx.spell(node.params['kernel'].type)}{codebook_note(node)}")
     where = f" on mantissas in {integer_type(node, x)}, stored into" if integer_form(node, x) else ", in"
     return (f"{_title(ctx, node, size, groups)}: acc = "
             f"{'bias' if 'bias' in node.params else '0'}; acc += x * w over the taps inside the input{where} "

@@ -72,4 +72,4 @@ def _comment(ctx: PrintContext, node: Node, x: Value, lead: tuple[int, ...]) -> 
     first = "bias" if "bias" in node.params else "0"
     how = (f" on mantissas in {integer_type(node, x.type)}, stored into" if integer_form(node, x.type) else " in")
     return (f"dense {n_in} -> {n_out}{rows}: acc = {first}; acc += x[i] * w[i][j]{how} {acc} "
-            f"(proven never to overflow); weights {ctx.spell(node.params['kernel'].type)}{codebook_note(node, x.type)}")
+            f"(proven never to overflow); weights {ctx.spell(node.params['kernel'].type)}{codebook_note(node)}")

@@ -14,13 +14,15 @@ the C integer never overflows and the sum is the same integer. g++ computes a pr
 about 11 ns and of int64_t in 0.2 (a 144 x 16 kernel, measured for issue 9); an HLS tool keeps of each C adder
 only the bits that the store into the accumulator's width reads, as in the shift-add form (shift_add.py).
 
-A dense or conv kernel of few values (hwq.ir.codebook) is stored in the integer form as an index memory plus
-tables of its mantissas (stored_weights): dense and conv call that one function, so the C++ holds what the summary
-and the report count. The fixed-point form (an accumulator or input past INT64_BITS) still stores the kernel whole.
+A dense or conv kernel of few values (hwq.ir.codebook.node_codebook) is stored as an index memory plus tables of
+its values, in both forms: the integer form's tables hold mantissas on the accumulator's grid (stored_weights), the
+fixed-point form's (an accumulator or input past INT64_BITS) the kernel's own fixed-point values (product). Dense
+and conv print through these two functions, so the C++ holds what the summary and the report count.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -29,8 +31,8 @@ from hwq.backends.hls.code import CArray
 from hwq.backends.hls.loops import subscript
 from hwq.backends.hls.ops.context import PrintContext, label
 from hwq.fixed import FixedType, Interval
-from hwq.ir import SHIFT_KINDS, Node
-from hwq.ir.codebook import node_codebook
+from hwq.ir import SHIFT_KINDS, IntTensor, Node
+from hwq.ir.codebook import Codebook, node_codebook
 
 INT64_BITS = 62  # an accumulator (and an input) at most this wide sums in int64_t with room to spare
 INT32_BITS = 30  # ... in int32_t: a product is the difference of two partial sums, within +-2^30
@@ -55,11 +57,26 @@ def product(ctx: PrintContext, node: Node, x: FixedType, pad: str, y: str, x_at:
     into `y`, indented by `pad`; and the constant arrays it reads."""
     fields: dict[str, Any] = {"pad": pad, "y": y, "x": x_at, "term_type": None}
     if not shifted(node):
-        kernel = ctx.param(node, "kernel")
-        return fields | {"weight": kernel.name + index}, [kernel]
+        book = node_codebook(node)
+        if book is None:
+            kernel = ctx.param(node, "kernel")
+            return fields | {"weight": kernel.name + index}, [kernel]
+        weight, arrays = _codebook_weight(ctx, node, book, index)
+        return fields | {"weight": weight}, arrays
     sign, shift, fields["term_type"], amount = _shift_terms(ctx, node, x)
     # the headers shift by an integer of their own (ac_fixed takes no plain int)
     return fields | {"sign": sign.name + index, "shift": f"{amount}({shift.name}{index})"}, [sign, shift]
+
+def _codebook_weight(ctx: PrintContext, node: Node, book: Codebook, index: str) -> tuple[str, list[CArray]]:
+    """The weight at subscript `index` (e.g. `[i][j]`) read through the index memory from centroid tables of the
+    kernel's fixed-point type, and those two arrays."""
+    at = re.findall(r"\[([^\]]*)\]", index)
+    kernel = node.params["kernel"]
+    indices = ctx.int_param(node, "kernel_index", book.index)
+    tables = ctx.param(node, "kernel_centroids", IntTensor(np.asarray(book.tables, dtype=np.int64), kernel.type))
+    row = "[0]" if book.axis is None else f"[{at[book.axis]}]"
+    return f"{tables.name}{row}[{indices.name}{index}]", [indices, tables]
+
 
 def _shift_terms(ctx: PrintContext, node: Node, x: FixedType) -> tuple[CArray, CArray, str, str]:
     """Sign and exponent arrays shaped as the kernel; term_t, which holds x and every x * 2^e exactly; and the
@@ -135,10 +152,10 @@ def stored_weights(ctx: PrintContext, node: Node, x: FixedType, at: tuple[str, .
     return [index, tables], f"{tables.name}{row}[{index.name}{subscript(at)}]"
 
 
-def codebook_note(node: Node, x: FixedType) -> str:
-    """`; stored as a codebook, ...` for the printed comment of a node whose kernel stored_weights stores as an
-    index and centroid tables, else ''."""
-    book = node_codebook(node) if integer_form(node, x) else None
+def codebook_note(node: Node) -> str:
+    """`; stored as a codebook, ...` for the printed comment of a node whose kernel is stored as an index memory and
+    centroid tables (in either form), else ''."""
+    book = node_codebook(node)
     return "" if book is None else f"; stored as a codebook, {book.describe()}"
 
 
