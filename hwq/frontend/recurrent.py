@@ -54,12 +54,15 @@ def lower_bidirectional(ctx: LoweringContext, layer, inputs: list[Value]) -> Val
 def _bidirectional_loops(ctx: LoweringContext, layer, x: Value, sequences: bool) -> list[Value] | None:
     """Both directions as recurrence nodes (the backward one's rows lined up with the forward's), or None when
     either state does not settle."""
-    for side in (layer.forward_layer, layer.backward_layer):
+    sides = {"forward": layer.forward_layer, "backward": layer.backward_layer}
+    types = {}
+    for name, side in sides.items():
         _check(side, x)
-        if _state_types(ctx, side, x) is None:
+        types[name] = _state_types(ctx, side, x)
+        if types[name] is None:
             return None
-    loops = [_looped(ctx, side, x, f"{layer.name}_{name}", aligned=True)
-             for name, side in (("forward", layer.forward_layer), ("backward", layer.backward_layer))]
+    loops = [_looped(ctx, side, x, f"{layer.name}_{name}", aligned=True, types=types[name])
+             for name, side in sides.items()]
     return [_looped_result(ctx, layer, f"{layer.name}_{name}", v, sequences)
             for name, v in zip(("forward", "backward"), loops, strict=True)]
 
@@ -73,10 +76,12 @@ def _bidirectional_unrolled(ctx: LoweringContext, layer, x: Value, sequences: bo
             for side, outs in (("forward", forward), ("backward", backward))]
 
 
-def _looped(ctx: LoweringContext, layer, x: Value, prefix: str, aligned: bool = False) -> Value | None:
-    """The layer as one recurrence node over x, or None when its states never settle on one type."""
+def _looped(ctx: LoweringContext, layer, x: Value, prefix: str, aligned: bool = False,
+            types: list[FixedType] | None = None) -> Value | None:
+    """The layer as one recurrence node over x, or None when its states never settle on one type (`types`: the
+    carried types, when already found)."""
     _check(layer, x)
-    types = _state_types(ctx, layer, x)
+    types = types or _state_types(ctx, layer, x)
     if types is None:
         return None
     body_ctx = LoweringContext(taken=ctx.taken)
