@@ -161,3 +161,12 @@ def test_a_state_that_never_settles_is_unrolled(tmp_path) -> None:
     assert np.array_equal(hwq.emit(graph, tmp_path / "v", backend="vitis").predict(xs), y)
     if graph.meta["notes"]["keras_float32_exact"]:
         assert np.array_equal(y, np.asarray(model.predict(xs, verbose=0), dtype=np.float64))
+
+
+def test_a_long_sequence_keeps_its_loop_under_io_auto() -> None:
+    from hwq.passes.schedule import STREAM_AUTO_ELEMENTS, choose_io
+
+    x = keras.Input((STREAM_AUTO_ELEMENTS // 2, 4), name="x")  # large enough to stream, were it an image
+    model = keras.Model(x, QSimpleRNN(2, activation=T, **Q)(x))
+    graph = hwq.lower(model, input_type="ap_fixed<6,3>")
+    assert graph.inputs[0].size >= STREAM_AUTO_ELEMENTS and choose_io(graph) == "parallel"

@@ -93,11 +93,14 @@ class Schedule:
 def choose_io(graph: Graph, io: str = "auto") -> str:
     """The architecture for `io`: "parallel", "stream", or "auto": stream when the graph starts with a spatial
     value (an image) and some spatial value has STREAM_AUTO_ELEMENTS elements or more, which fully parallel
-    hardware would repeat its arithmetic over."""
+    hardware would repeat its arithmetic over. A graph with a loop over time (a recurrence) is parallel: the loop
+    already reuses one step's arithmetic, which a stream of stages would copy per step."""
     if io in IO_MODES:
         return io
     if io != "auto":
         raise ScheduleError(f"io={io!r}; choose 'parallel', 'stream' or 'auto'")
+    if any(n.op == "recurrence" for n in graph.nodes):
+        return "parallel"
     images = any(_spatial(v) for v in graph.inputs)
     large = any(_spatial(v) and v.size >= STREAM_AUTO_ELEMENTS for v in graph.values().values())
     return "stream" if images and large else "parallel"
