@@ -66,90 +66,84 @@ def assert_neither_input_and_weights_is_floating_point(multiplier: IMultiplier) 
     assert not multiplier.weights.is_floating_point
 
 
-class Mux(IMultiplier):
-    """A binary (±1) or ternary operand selects, and negates, the other one."""
+class _Sized(IMultiplier):
+    """A multiplier whose output is sized from its operands as it is made (after its operand check)."""
 
     def __init__(self, weight_quantizer: IQuantizer, input_quantizer: IQuantizer, output_quantizer: IQuantizer) -> None:
         super().__init__(weight_quantizer, input_quantizer, output_quantizer)
+        self.check()
         self._size()
+
+    def check(self) -> None:
+        """The operands this hardware takes (QKeras asserts the same); any by default."""
+
+
+class Mux(_Sized):
+    """A binary (±1) or ternary operand selects, and negates, the other one."""
 
     @staticmethod
     def implemented_as() -> str:
         return "mux"
 
 
-class XorGate(IMultiplier):
+class XorGate(_Sized):
     """±1 times ±1: one xor of the sign bits."""
 
-    def __init__(self, weight_quantizer: IQuantizer, input_quantizer: IQuantizer, output_quantizer: IQuantizer) -> None:
-        super().__init__(weight_quantizer, input_quantizer, output_quantizer)
+    def check(self) -> None:
         if self.output.mode != TERNARY:
             assert_neither_input_and_weights_is_floating_point(self)
-        self._size()
 
     @staticmethod
     def implemented_as() -> str:
         return "xor"
 
 
-class Shifter(IMultiplier):
+class Shifter(_Sized):
     """A power of two times fixed point: a barrel shift over the exponents the po2 operand spans."""
 
-    def __init__(self, weight_quantizer: IQuantizer, input_quantizer: IQuantizer, output_quantizer: IQuantizer) -> None:
-        super().__init__(weight_quantizer, input_quantizer, output_quantizer)
+    def check(self) -> None:
         assert_neither_input_and_weights_is_floating_point(self)
-        self._size()
 
     @staticmethod
     def implemented_as() -> str:
         return "shifter"
 
 
-class AndGate(IMultiplier):
+class AndGate(_Sized):
     """{0, 1} times anything: an and gate per bit."""
-
-    def __init__(self, weight_quantizer: IQuantizer, input_quantizer: IQuantizer, output_quantizer: IQuantizer) -> None:
-        super().__init__(weight_quantizer, input_quantizer, output_quantizer)
-        self._size()
 
     @staticmethod
     def implemented_as() -> str:
         return "and"
 
 
-class Adder(IMultiplier):
+class Adder(_Sized):
     """A power of two times a power of two: the exponents add."""
 
-    def __init__(self, weight_quantizer: IQuantizer, input_quantizer: IQuantizer, output_quantizer: IQuantizer) -> None:
-        super().__init__(weight_quantizer, input_quantizer, output_quantizer)
+    def check(self) -> None:
         assert_neither_input_and_weights_is_floating_point(self)
-        self._size()
 
     @staticmethod
     def implemented_as() -> str:
         return "add"
 
 
-class FloatingPointMultiplier(IMultiplier):
+class FloatingPointMultiplier(_Sized):
     """At least one float operand: a float multiplier as wide as the widest float."""
 
-    def __init__(self, weight_quantizer: IQuantizer, input_quantizer: IQuantizer, output_quantizer: IQuantizer) -> None:
-        super().__init__(weight_quantizer, input_quantizer, output_quantizer)
+    def check(self) -> None:
         assert self.input.is_floating_point or self.weights.is_floating_point
-        self._size()
 
     @staticmethod
     def implemented_as() -> str:
         return "mul"
 
 
-class FixedPointMultiplier(IMultiplier):
+class FixedPointMultiplier(_Sized):
     """Fixed point times fixed point: the integer and the fraction bits of both operands."""
 
-    def __init__(self, weight_quantizer: IQuantizer, input_quantizer: IQuantizer, output_quantizer: IQuantizer) -> None:
-        super().__init__(weight_quantizer, input_quantizer, output_quantizer)
+    def check(self) -> None:
         assert_neither_input_and_weights_is_floating_point(self)
-        self._size()
 
     @staticmethod
     def implemented_as() -> str:
