@@ -82,27 +82,35 @@ def datatype_map(model, source_quantizers: Any = None, settings: MapSettings = M
     output_ids = {id(t) for t in model.outputs}
     out: dict[str, LayerTypes] = {}
     for layer in model.layers:
-        class_name = type(layer).__name__
-        if class_name == "InputLayer":
+        if type(layer).__name__ == "InputLayer":
             continue
         inputs = layer.input if isinstance(layer.input, list | tuple) else [layer.input]
-        in_types = [types[id(t)] for t in inputs]
-        entry = LayerTypes(layer.name, class_name, in_types, [tuple(t.shape[1:]) for t in inputs],
-                           in_types[0], tuple(layer.output.shape[1:]), _element_count(layer.output),
-                           any(id(t) in input_ids for t in inputs), id(layer.output) in output_ids)
-        if class_name in MAC_LAYERS:
-            _mac(layer, entry, settings)
-        elif class_name in ACTIVATION_LAYERS:
-            quantizer = getattr(layer, "quantizer", None)
-            if settings.for_reference or not _is_quantized(quantizer):
-                entry.output_type = settings.interm_default()
-            else:
-                entry.output_type = qtype_of(quantizer)
-        elif settings.for_reference and settings.keras_accumulator and not entry.is_input:
-            entry.output_type = qtype_of(settings.keras_accumulator)
+        entry = layer_types(layer, [types[id(t)] for t in inputs], any(id(t) in input_ids for t in inputs),
+                            id(layer.output) in output_ids, settings)
         types[id(layer.output)] = entry.output_type
         out[layer.name] = entry
     return out
+
+
+def layer_types(layer: Any, in_types: list[QType], is_input: bool, is_output: bool,
+                settings: MapSettings) -> LayerTypes:
+    """One layer's entry given the types of its inputs (the model form and the qgraph form both ask this): a
+    dense or convolution layer's weights, products and sums; an activation layer's quantizer (or the default
+    type); any other layer passes its first input's type on (the accumulator type for_reference, but for input
+    layers)."""
+    class_name = type(layer).__name__
+    inputs = layer.input if isinstance(layer.input, list | tuple) else [layer.input]
+    entry = LayerTypes(layer.name, class_name, in_types, [tuple(t.shape[1:]) for t in inputs], in_types[0],
+                       tuple(layer.output.shape[1:]), _element_count(layer.output), is_input, is_output)
+    if class_name in MAC_LAYERS:
+        _mac(layer, entry, settings)
+    elif class_name in ACTIVATION_LAYERS:
+        quantizer = getattr(layer, "quantizer", None)
+        quantized = not settings.for_reference and _is_quantized(quantizer)
+        entry.output_type = qtype_of(quantizer) if quantized else settings.interm_default()
+    elif settings.for_reference and settings.keras_accumulator and not is_input:
+        entry.output_type = qtype_of(settings.keras_accumulator)
+    return entry
 
 
 def _mac(layer, entry: LayerTypes, settings: MapSettings) -> None:

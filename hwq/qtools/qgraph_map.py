@@ -12,39 +12,11 @@ from typing import Any
 
 import networkx as nx
 
-from hwq.qtools.datatype_map import (
-    ACTIVATION_LAYERS,
-    MAC_LAYERS,
-    LayerTypes,
-    MapSettings,
-    _element_count,
-    _is_quantized,
-    _mac,
-)
+from hwq.qtools.datatype_map import LayerTypes, MapSettings, layer_types
 from hwq.qtools.qgraph import SINK, SOURCE, GraphUpdateEdge
 from hwq.qtools.qtypes import QType, qtype_of
 from hwq.qtools.quantizer_factory import QuantizerFactory
 from hwq.qtools.quantizer_impl import from_qtype
-
-
-def layer_types(layer: Any, in_types: list[QType], is_input: bool, is_output: bool,
-                settings: MapSettings) -> LayerTypes:
-    """One layer's entry given the types of its inputs: a dense or convolution layer's weights, products and
-    sums; an activation layer's quantizer (or the default type); any other layer passes its first input's
-    type on (the accumulator type for_reference, but for input layers)."""
-    class_name = type(layer).__name__
-    inputs = layer.input if isinstance(layer.input, list | tuple) else [layer.input]
-    entry = LayerTypes(layer.name, class_name, in_types, [tuple(t.shape[1:]) for t in inputs], in_types[0],
-                       tuple(layer.output.shape[1:]), _element_count(layer.output), is_input, is_output)
-    if class_name in MAC_LAYERS:
-        _mac(layer, entry, settings)
-    elif class_name in ACTIVATION_LAYERS:
-        quantizer = getattr(layer, "quantizer", None)
-        quantized = not settings.for_reference and _is_quantized(quantizer)
-        entry.output_type = qtype_of(quantizer) if quantized else settings.interm_default()
-    elif settings.for_reference and settings.keras_accumulator and not is_input:
-        entry.output_type = qtype_of(settings.keras_accumulator)
-    return entry
 
 
 def _input_edges(graph: nx.DiGraph, node: int, layer: Any) -> list[tuple[int, dict[str, Any]]]:
@@ -95,4 +67,4 @@ def end_layers(graph: nx.DiGraph) -> tuple[list[Any], list[Any]]:
     return layers(graph.successors(SOURCE)), layers(graph.predecessors(SINK))
 
 
-__all__ = ["layer_types", "qgraph_datatype_map", "end_layers"]
+__all__ = ["qgraph_datatype_map", "end_layers"]
