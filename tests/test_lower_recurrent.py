@@ -159,8 +159,8 @@ def test_a_state_that_never_settles_is_unrolled(tmp_path) -> None:
     xs = rng.uniform(-4, 4, (200, 8, 2))
     y = graph.simulate(xs)
     assert np.array_equal(hwq.emit(graph, tmp_path / "v", backend="vitis").predict(xs), y)
-    if graph.meta["notes"]["keras_float32_exact"]:
-        assert np.array_equal(y, np.asarray(model.predict(xs, verbose=0), dtype=np.float64))
+    # the last step's state needs 45 bits, past float32: Keras rounds it, so the proof is simulate == the C-sim
+    assert graph.output.type.width > 24 and not graph.meta["notes"]["keras_float32_exact"]
 
 
 def test_a_long_sequence_keeps_its_loop_under_io_auto() -> None:

@@ -97,6 +97,7 @@ def test_the_populated_quantizer_quantizes_the_folded_bias() -> None:
     x = np.random.default_rng(1).normal(size=(2, 8, 8, 2)).astype(np.float32)
     kernel = np.asarray(layer.get_quantized_folded_weights()[0])
     conv = keras.ops.convert_to_numpy(keras.ops.conv(x, kernel, padding="valid"))
+    # float inputs through two float32 convolutions (the layer's and this one) that may sum in different orders
     np.testing.assert_allclose(model.predict(x, verbose=0), conv + expected.astype(np.float32), rtol=0, atol=1e-6)
 
 
